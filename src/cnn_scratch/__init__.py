@@ -20,8 +20,17 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "functional", "nn", "optim", "init", "gradcheck", "data", "io", "train",
-    "explain", "viz", "cli",
+    "functional",
+    "nn",
+    "optim",
+    "init",
+    "gradcheck",
+    "data",
+    "io",
+    "train",
+    "explain",
+    "viz",
+    "cli",
 }
 
 

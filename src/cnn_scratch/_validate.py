@@ -34,8 +34,10 @@ def as_pair(value, name: str, op: str, minimum: int = 0) -> tuple[int, int]:
         fail(op, f"{name} as an int or a pair of ints", f"{name}={value!r}", exc=TypeError)
     if isinstance(value, numbers.Integral):
         pair = (int(value), int(value))
-    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(
-        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value)
     ):
         pair = (int(value[0]), int(value[1]))
     else:

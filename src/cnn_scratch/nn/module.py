@@ -103,6 +103,7 @@ class Module:
 
     # -- calling --------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        """Run ``forward``: ``layer(x)`` is ``layer.forward(x)``."""
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
