@@ -233,6 +233,14 @@ class Module:
                 )
             p.data[...] = value.astype(p.data.dtype, copy=False)
 
+    def config(self) -> dict:
+        """JSON-serializable constructor arguments that rebuild this layer (used by ``io.save``).
+
+        ``type(self)(**self.config())`` must build an equal layer (parameters aside).
+        Layers with hyper-parameters override this; containers describe children instead.
+        """
+        return {}
+
     # -- printing -------------------------------------------------------------------
     def extra_repr(self) -> str:
         """Hyper-parameters shown inside the parentheses of ``repr``."""
