@@ -125,6 +125,12 @@ class Module:
             )
         return cache
 
+    def _kernel(self, name: str):
+        """The functional kernel ``name`` for ``self.impl``: ``F.name`` ("fast") or ``F.name_naive``."""
+        from .. import functional as F  # imported here: functional is a lower layer, loaded on first use
+
+        return getattr(F, name if self.impl == "fast" else f"{name}_naive")
+
     # -- traversal ------------------------------------------------------------------
     def children(self) -> Iterator[Module]:
         """Immediate sub-modules, in registration order."""

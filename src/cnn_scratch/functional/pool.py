@@ -1,0 +1,189 @@
+"""Max and average pooling, vectorized: what training runs.
+
+Same formulas, signatures and results as ``pool_naive.py`` (read that first):
+
+    max pool:  out[n, c, i, j] = max_{ki, kj} xp[n, c, i*SH + ki, j*SW + kj]      (xp padded with -inf)
+    avg pool:  out[n, c, i, j] = mean_{ki, kj} xp[n, c, i*SH + ki, j*SW + kj]     (xp padded with 0)
+
+Two layouts of the windows, both views of the input (no copy):
+
+* tiling: when the windows tile the input exactly (stride == kernel, KH divides H,
+  KW divides W, no padding; e.g. ``MaxPool2d(2)`` on 28x28), ``x.reshape(N, C, H_out, KH,
+  W_out, KW)`` IS the set of windows: a free reshape, and in backward every input
+  belongs to exactly one window, so gradients are written into a reshaped ``dx``
+  with no padded buffer, no accumulation and no crop;
+* general: ``sliding_window_view`` of the padded input, sub-sampled by the stride,
+  gives a (N, C, H_out, W_out, KH, KW) view; backward adds strided slices of ``dout``
+  into a padded buffer, one slice per kernel offset, which accumulates overlaps.
+
+Either way the Python loop runs over the KH*KW kernel offsets only, each step one
+vectorized operation over all N*C*H_out*W_out windows.
+Read next: ``linear.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .pool_naive import _check_dout, pad_constant, pool_geometry
+
+
+def _tiles(x_shape: tuple, geometry: tuple) -> bool:
+    """True when the windows tile the input exactly (stride == kernel, sizes divide, no padding)."""
+    (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = geometry
+    _, _, h, w = x_shape
+    return (sh, sw) == (kh, kw) and (ph, pw) == (0, 0) and h == h_out * kh and w == w_out * kw
+
+
+def _windows(x: np.ndarray, geometry: tuple, pad_value: float) -> np.ndarray:
+    """Return every pooling window as a view of shape (N, C, H_out, W_out, KH, KW)."""
+    (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = geometry
+    n, c = x.shape[:2]
+    if _tiles(x.shape, geometry):
+        # A reshape plus a transpose of strides: no data is copied.
+        return x.reshape(n, c, h_out, kh, w_out, kw).transpose(0, 1, 2, 4, 3, 5)
+    xp = pad_constant(x, ph, pw, pad_value) if (ph or pw) else x  # (N, C, H + 2*PH, W + 2*PW)
+    # sliding_window_view only re-describes strides (a view); [::SH, ::SW] keeps the strided windows.
+    return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :h_out, :w_out]
+
+
+def _offset_slices(ki: int, kj: int, geometry: tuple) -> tuple:
+    """Index of the inputs at kernel offset (ki, kj) of every window, in the padded input."""
+    _, (sh, sw), _, (h_out, w_out) = geometry
+    rows = slice(ki, ki + sh * (h_out - 1) + 1, sh)  # H_out rows, SH apart
+    cols = slice(kj, kj + sw * (w_out - 1) + 1, sw)  # W_out columns, SW apart
+    return (slice(None), slice(None), rows, cols)
+
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Max pooling, vectorized; same contract as ``max_pool2d_forward_naive``.
+
+    Formula: ``out[n, c, i, j] = max_{ki, kj} xp[n, c, i*SH + ki, j*SW + kj]``, ``xp`` padded
+    with ``-inf``; ``H_out = floor((H + 2*PH - KH) / SH) + 1``.
+
+    Args:
+        x: input, shape (N, C, H, W), float32 or float64.
+        kernel_size: window size, int or pair (KH, KW).
+        stride: step, int or pair (SH, SW); None (default) means stride = kernel_size.
+        padding: ``-inf`` rows/columns on each side, int or pair (PH, PW), at most half the kernel.
+
+    Returns:
+        out: shape (N, C, H_out, W_out), dtype of ``x``.
+        cache: ``(x_shape, geometry, argmax)``; ``argmax`` (N, C, H_out, W_out) is the row-major
+            index ``ki*KW + kj`` of the FIRST maximum of each window (PyTorch's tie rule).
+
+    >>> import numpy as np
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> max_pool2d_forward(x, 2)[0][0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    geometry = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
+    (kh, kw) = geometry[0]
+    windows = _windows(x, geometry, -np.inf)  # (N, C, H_out, W_out, KH, KW), a view
+    out = windows[..., 0, 0].copy()  # (N, C, H_out, W_out): running maximum
+    argmax = np.zeros(out.shape, dtype=np.intp)  # (N, C, H_out, W_out)
+    # One vectorized comparison per kernel offset, in row-major order; a strict ">" keeps
+    # the first maximum on ties, as PyTorch does.
+    for k in range(1, kh * kw):
+        candidate = windows[..., k // kw, k % kw]  # (N, C, H_out, W_out), a strided view
+        better = candidate > out  # (N, C, H_out, W_out) bool
+        # A plain ufunc is several times faster than a masked copy; the max is the same either way.
+        np.maximum(out, candidate, out=out)
+        argmax += better * (k - argmax)  # argmax = k where better: arithmetic beats boolean indexing
+    return out, (x.shape, geometry, argmax)
+
+
+def max_pool2d_backward(dout, cache):
+    """Gradient of max pooling, vectorized; same contract as ``max_pool2d_backward_naive``.
+
+    Formula: ``dx[n, c, i*SH + ki*, j*SW + kj*] += dout[n, c, i, j]`` with ``(ki*, kj*)`` the
+    first maximum of window ``(i, j)``; overlapping windows add up.
+
+    Args:
+        dout: upstream gradient, shape (N, C, H_out, W_out).
+        cache: from ``max_pool2d_forward``.
+
+    Returns:
+        dx: shape (N, C, H, W), dtype of ``dout``.
+    """
+    x_shape, geometry, argmax = cache
+    (kh, kw), _, (ph, pw), (h_out, w_out) = geometry
+    n, c, h, w = x_shape
+    _check_dout(dout, (n, c, h_out, w_out), "max_pool2d_backward")
+    zero = dout.dtype.type(0)
+    if _tiles(x_shape, geometry):
+        dx = np.zeros(x_shape, dtype=dout.dtype)  # (N, C, H, W)
+        dx_windows = dx.reshape(n, c, h_out, kh, w_out, kw)  # a view: writing into it writes dx
+        # Disjoint windows: each input receives from one window only, so plain assignment.
+        for k in range(kh * kw):
+            dx_windows[:, :, :, k // kw, :, k % kw] = np.where(argmax == k, dout, zero)
+        return dx
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dout.dtype)  # (N, C, H + 2*PH, W + 2*PW)
+    # Each offset's slice touches every position at most once, so "+=" is safe, and
+    # successive offsets accumulate the contributions of overlapping windows.
+    for k in range(kh * kw):
+        dxp[_offset_slices(k // kw, k % kw, geometry)] += np.where(argmax == k, dout, zero)
+    return dxp[:, :, ph : ph + h, pw : pw + w].copy()  # (N, C, H, W)
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Average pooling, vectorized; same contract as ``avg_pool2d_forward_naive``.
+
+    Formula: ``out[n, c, i, j] = (1 / (KH*KW)) * sum_{ki, kj} xp[n, c, i*SH + ki, j*SW + kj]``,
+    ``xp`` zero-padded, zeros counted (PyTorch's ``count_include_pad=True``).
+
+    Args:
+        x: input, shape (N, C, H, W), float32 or float64.
+        kernel_size: window size, int or pair (KH, KW).
+        stride: step, int or pair (SH, SW); None (default) means stride = kernel_size.
+        padding: zero rows/columns on each side, int or pair (PH, PW), at most half the kernel.
+
+    Returns:
+        out: shape (N, C, H_out, W_out), dtype of ``x``.
+        cache: ``(x_shape, geometry)``.
+
+    >>> import numpy as np
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> avg_pool2d_forward(x, 2)[0][0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    geometry = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
+    (kh, kw) = geometry[0]
+    windows = _windows(x, geometry, 0.0)  # (N, C, H_out, W_out, KH, KW), a view
+    out = windows[..., 0, 0].copy()  # (N, C, H_out, W_out): running sum
+    # KH*KW whole-array additions instead of a reduction over two tiny trailing axes.
+    for k in range(1, kh * kw):
+        out += windows[..., k // kw, k % kw]
+    out /= kh * kw
+    return out, (x.shape, geometry)
+
+
+def avg_pool2d_backward(dout, cache):
+    """Gradient of average pooling, vectorized; same contract as ``avg_pool2d_backward_naive``.
+
+    Formula: ``dx[n, c, i*SH + ki, j*SW + kj] += dout[n, c, i, j] / (KH*KW)`` for every offset
+    ``(ki, kj)`` of window ``(i, j)``; overlapping windows add up; padding is cropped.
+
+    Args:
+        dout: upstream gradient, shape (N, C, H_out, W_out).
+        cache: from ``avg_pool2d_forward``.
+
+    Returns:
+        dx: shape (N, C, H, W), dtype of ``dout``.
+    """
+    x_shape, geometry = cache
+    (kh, kw), _, (ph, pw), (h_out, w_out) = geometry
+    n, c, h, w = x_shape
+    _check_dout(dout, (n, c, h_out, w_out), "avg_pool2d_backward")
+    share = dout / (kh * kw)  # (N, C, H_out, W_out): what each input of a window receives
+    if _tiles(x_shape, geometry):
+        # Broadcast each share over its KH x KW block; the one reshape is the only copy.
+        blocks = np.broadcast_to(share[:, :, :, None, :, None], (n, c, h_out, kh, w_out, kw))
+        return blocks.reshape(x_shape)  # (N, C, H, W)
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dout.dtype)  # (N, C, H + 2*PH, W + 2*PW)
+    for k in range(kh * kw):
+        dxp[_offset_slices(k // kw, k % kw, geometry)] += share
+    return dxp[:, :, ph : ph + h, pw : pw + w].copy()  # (N, C, H, W)

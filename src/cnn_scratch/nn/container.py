@@ -1,0 +1,115 @@
+"""``Sequential``: layers run one after another, and ``skip_first_input_grad`` for training loops.
+
+``Sequential(conv, relu, pool)`` names its children ``"0"``, ``"1"``, ``"2"``, so
+parameters appear in the ``state_dict`` as ``"0.weight"``, ``"0.bias"``, exactly as in
+``torch.nn.Sequential``. ``forward`` runs the children in order; ``backward`` runs
+their ``backward`` in reverse order, passing each one's dx to the layer before.
+
+Skipping the first layer's input gradient: nobody needs dL/dx of the images, and
+for the first convolution it costs as much as the weight gradient.
+``skip_first_input_grad(model)`` sets ``needs_input_grad = False`` on the first
+layer that has parameters; its ``backward`` then returns None, and
+``Sequential.backward`` stops there (the parameter-free layers before it, if any,
+have nothing to learn). A model so marked returns None from ``backward``.
+Read next: ``loss.py``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+
+import numpy as np
+
+from .._validate import fail
+from .module import Module
+
+
+class Sequential(Module):
+    """A chain of modules: ``out = layers[-1](...layers[1](layers[0](x)))``.
+
+    Args:
+        *layers: the modules, in forward order; they are registered as ``"0"``, ``"1"``, ...
+
+    >>> from cnn_scratch.nn import Linear, ReLU
+    >>> model = Sequential(Linear(4, 3, rng=np.random.default_rng(0)), ReLU(), Linear(3, 2))
+    >>> list(model.state_dict())
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    >>> model(np.ones((5, 4), dtype=np.float32)).shape
+    (5, 2)
+    >>> len(model), type(model[1]).__name__
+    (3, 'ReLU')
+    """
+
+    def __init__(self, *layers: Module):
+        super().__init__()
+        for layer in layers:
+            self.append(layer)
+
+    def append(self, layer: Module) -> Sequential:
+        """Add ``layer`` at the end (named by its position); returns ``self``."""
+        if not isinstance(layer, Module):
+            fail(
+                "Sequential",
+                "every layer to be a Module",
+                f"{type(layer).__name__} at position {len(self)}",
+                hint="pass layer instances, e.g. ReLU() rather than ReLU.",
+                exc=TypeError,
+            )
+        self.add_module(str(len(self._modules)), layer)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index):
+        layers = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            fail("Sequential", "an int or slice index", f"index={index!r}", exc=TypeError)
+        if not -len(layers) <= index < len(layers):
+            raise IndexError(f"Sequential: index {index} out of range for {len(layers)} layers")
+        return layers[index]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Run every layer in order and return the last output."""
+        for layer in self:
+            x = layer(x)
+        return x
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        """Run every layer's ``backward`` in reverse order; return dx of the first layer.
+
+        Stops early and returns None when a layer returns None (``needs_input_grad=False``).
+        """
+        for layer in reversed(list(self)):
+            dout = layer.backward(dout)
+            if dout is None:
+                return None
+        return dout
+
+
+def skip_first_input_grad(model: Module) -> Module | None:
+    """Mark the first layer with parameters so its ``backward`` skips dx; return that layer.
+
+    The layers are visited in registration order (forward order for ``Sequential``,
+    nested containers included). The first one owning parameters gets
+    ``needs_input_grad = False`` (Conv2d, Linear). Returns None if there is none.
+    After this, ``model.backward(dout)`` returns None; every parameter still gets its gradient.
+
+    >>> from cnn_scratch.nn import Conv2d, ReLU
+    >>> model = Sequential(Conv2d(1, 2, 3), ReLU())
+    >>> skip_first_input_grad(model) is model[0], model[0].needs_input_grad
+    (True, False)
+    """
+    for m in model.modules():
+        if m._parameters and hasattr(m, "needs_input_grad"):
+            m.needs_input_grad = False
+            return m
+        if m._parameters:  # a layer with weights that cannot skip dx: stop, leave everything as is
+            return None
+    return None

@@ -1,0 +1,401 @@
+"""The training loop: ``fit``, ``evaluate`` and ``predict``.
+
+One training step is the whole algorithm of the library in four lines::
+
+    logits = model(xb)                       # (B, C) forward, layers cache what they need
+    loss = loss_fn(logits, yb)               # float
+    model.backward(loss_fn.backward())       # dL/dlogits (B, C) flows back, grads accumulate
+    optimizer.step()                         # p.data -= lr * p.grad (or Adam's version)
+
+``fit`` wraps it with shuffled mini-batches, a progress bar (running loss,
+accuracy, images/s), validation, a learning-rate schedule, a guard against a
+diverging loss, and checkpoints after every epoch and on Ctrl-C, from which
+``resume=True`` continues bit for bit. Read next: ``checkpoint.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn
+from .._validate import fail
+from ..data import iterate_batches
+from ..progress import progress as progress_bar
+from . import checkpoint as ckpt
+from .history import History
+from .metrics import confusion_matrix, count_correct, is_class_target
+
+
+# -- helpers ----------------------------------------------------------------------------
+def _check_data(data, name: str, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check that ``data`` is an ``(x, y)`` pair of arrays with the same first dimension N."""
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        fail(op, f"{name} as a pair (x, y) of arrays", f"{type(data).__name__}", exc=TypeError)
+    x, y = (np.asarray(a) for a in data)
+    if x.shape[:1] != y.shape[:1] or x.shape[0] == 0:
+        fail(
+            op,
+            f"{name} x and y with the same (non-zero) number of samples N",
+            f"x of shape {x.shape} and y of shape {y.shape}",
+            hint="x[i] must be the input whose target is y[i].",
+        )
+    return x, y
+
+
+@contextlib.contextmanager
+def _skip_input_grad(model):
+    """While training, skip the first weighted layer's input gradient (nobody uses dL/d(images)).
+
+    Uses ``nn.skip_first_input_grad`` and restores the layer's flag afterwards, so
+    the model leaves ``fit`` as it came (e.g. ready for saliency maps that need dx).
+    """
+    saved = [(m, m.needs_input_grad) for m in model.modules() if hasattr(m, "needs_input_grad")]
+    nn.skip_first_input_grad(model)
+    try:
+        yield
+    finally:
+        for m, flag in saved:
+            m.needs_input_grad = flag
+
+
+class _GracefulInterrupt:
+    """Turn the first Ctrl-C into a flag checked between batches (a second Ctrl-C stops at once).
+
+    A step interrupted half-way would leave parameters half-updated, so the
+    loop finishes the batch, writes a checkpoint, then raises KeyboardInterrupt.
+    Works in the main thread only (elsewhere Python delivers no signals anyway).
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self._previous)  # a second Ctrl-C interrupts immediately
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+def _scheduler_per_batch(scheduler, mode: str) -> bool:
+    """Whether ``scheduler.step()`` runs after every batch (OneCycleLR) or every epoch."""
+    if mode not in ("auto", "batch", "epoch"):
+        fail("fit", 'scheduler_step in ("auto", "batch", "epoch")', f"scheduler_step={mode!r}")
+    if mode == "auto":
+        return type(scheduler).__name__ == "OneCycleLR"
+    return mode == "batch"
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
+
+
+# -- fit --------------------------------------------------------------------------------
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train_data,
+    *,
+    epochs: int,
+    batch_size: int,
+    val_data=None,
+    scheduler=None,
+    rng: np.random.Generator | None = None,
+    checkpoint_dir=None,
+    resume: bool = False,
+    progress: bool = True,
+    log=print,
+    scheduler_step: str = "auto",
+) -> History:
+    """Train ``model`` for ``epochs`` passes over shuffled mini-batches of ``train_data``.
+
+    Args:
+        model: a ``Module`` with ``backward``.
+        loss_fn: a loss module: ``loss_fn(pred, target) -> float``, ``loss_fn.backward() -> dpred``.
+        optimizer: e.g. ``optim.Adam(model.parameters())``.
+        train_data: ``(x, y)``; x ``(N, ...)`` (``(N, 1, 28, 28)`` for MNIST), y ``(N,)`` classes or
+            ``(N, ...)`` regression targets. Accuracy is reported when y holds integer classes.
+        epochs: total number of epochs (when resuming, the run stops after this epoch number).
+        batch_size: samples per step B (the last batch of an epoch may be smaller).
+        val_data: optional ``(x, y)`` evaluated after each epoch (with ``evaluate``).
+        scheduler: optional learning-rate scheduler.
+        rng: generator for the shuffling; ``None`` draws a fresh unseeded one. Checkpointed.
+        checkpoint_dir: folder for ``checkpoint.npz``, written after every epoch and on Ctrl-C.
+        resume: continue from the checkpoint in ``checkpoint_dir`` if there is one.
+        progress: show a progress bar per epoch.
+        log: function taking one string, called with a summary line per epoch (``None``: silent).
+        scheduler_step: ``"auto"`` (OneCycleLR steps per batch, others per epoch), ``"batch"`` or ``"epoch"``.
+
+    Returns:
+        The ``History`` (one row per epoch, including epochs done before a resume).
+
+    Raises:
+        FloatingPointError: the loss (or a parameter) became NaN/inf; names the epoch and
+            batch. The last checkpoint is left untouched.
+        KeyboardInterrupt: after Ctrl-C, once the current batch is done and a checkpoint saved.
+    """
+    x, y = _check_data(train_data, "train_data", "fit")
+    if val_data is not None:
+        _check_data(val_data, "val_data", "fit")
+    if not (isinstance(epochs, int) and epochs >= 1 and isinstance(batch_size, int) and batch_size >= 1):
+        fail("fit", "epochs >= 1 and batch_size >= 1 (ints)", f"epochs={epochs!r}, batch_size={batch_size!r}")
+    if resume and checkpoint_dir is None:
+        fail("fit", "a checkpoint_dir to resume from", "resume=True with checkpoint_dir=None")
+    say = log or (lambda _msg: None)
+    rng = np.random.default_rng() if rng is None else rng
+    per_batch = scheduler is not None and _scheduler_per_batch(scheduler, scheduler_step)
+    classify = is_class_target(y)
+    n = x.shape[0]
+    n_batches = math.ceil(n / batch_size)
+    path = None if checkpoint_dir is None else ckpt.checkpoint_path(checkpoint_dir)
+
+    history = History()
+    start_epoch, skip, carried = 1, 0, None
+    if resume and path.exists():
+        state = ckpt.load_checkpoint(path)
+        prog = state["progress"]
+        if prog["n"] != n or prog["batch_size"] != batch_size:
+            fail(
+                "fit",
+                f"the data size and batch size of the checkpointed run (N={prog['n']}, "
+                f"batch_size={prog['batch_size']})",
+                f"N={n}, batch_size={batch_size}",
+                hint="resume with the same data and batch size, or start afresh with resume=False.",
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state["scheduler"] is not None:
+            scheduler.load_state_dict(state["scheduler"])
+        ckpt.restore_generators(state["generators"], model, rng)
+        history = History.from_dict(state["history"])
+        start_epoch, skip = prog["epochs_done"] + 1, prog["batches_done"]
+        carried = prog.get("running")
+        where = f"epoch {start_epoch}, batch {skip + 1}" if skip else f"epoch {start_epoch}"
+        say(f"resuming from {path} at {where}")
+    elif resume:
+        say(f"no checkpoint in {checkpoint_dir}: starting from epoch 1")
+
+    def save(epochs_done: int, batches_done: int, gen_states: dict, running) -> None:
+        if path is None:
+            return
+        for name, p in model.named_parameters():
+            if not np.all(np.isfinite(p.data)):
+                fail(
+                    "fit",
+                    "finite parameters before saving a checkpoint",
+                    f"NaN/inf in {name!r} after epoch {epochs_done + (batches_done > 0)}, "
+                    f"batch {batches_done or n_batches}",
+                    hint=f"lower the learning rate; the last good checkpoint {path} is kept.",
+                    exc=FloatingPointError,
+                )
+        progress_state = {
+            "epochs_done": epochs_done,
+            "batches_done": batches_done,
+            "n": n,
+            "batch_size": batch_size,
+            "running": running,
+        }
+        ckpt.save_checkpoint(
+            path,
+            model=model,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            generators=gen_states,
+            progress=progress_state,
+            history=history.to_dict(),
+        )
+
+    with _skip_input_grad(model), _GracefulInterrupt() as interrupt:
+        for epoch in range(start_epoch, epochs + 1):
+            # Generator states at the start of the epoch: a mid-epoch checkpoint stores these
+            # and replays the same shuffle, skipping the batches already done.
+            epoch_start = ckpt.generator_states(model, rng)
+            loss_sum, correct, seen, seconds = (0.0, 0, 0, 0.0) if carried is None else carried
+            carried = None
+            lr_used = getattr(optimizer, "lr", None)
+            t0 = time.perf_counter()
+            model.train()
+            bar = progress_bar(
+                total=n, desc=f"epoch {epoch}/{epochs}", unit="img", disable=not progress, leave=True
+            )
+            try:
+                batches = iterate_batches(x, y, batch_size=batch_size, shuffle=True, rng=rng)
+                for b, (xb, yb) in enumerate(batches, start=1):
+                    if b <= skip:
+                        bar.update(len(xb))
+                        continue
+                    optimizer.zero_grad()
+                    out = model(xb)  # (B, C) logits, or (B, ...) predictions
+                    loss = float(loss_fn(out, yb))
+                    if not math.isfinite(loss):
+                        fail(
+                            "fit",
+                            "a finite loss",
+                            f"loss={loss} at epoch {epoch}, batch {b} of {n_batches}",
+                            hint="lower the learning rate (or check the data for NaN); "
+                            + (f"the last good checkpoint {path} is untouched." if path else ""),
+                            exc=FloatingPointError,
+                        )
+                    model.backward(loss_fn.backward())  # dL/dout (B, C)
+                    lr_used = getattr(optimizer, "lr", None)
+                    optimizer.step()
+                    if per_batch:
+                        scheduler.step()
+                    loss_sum += loss * len(xb)
+                    seen += len(xb)
+                    if classify:
+                        correct += count_correct(out, yb)
+                    bar.update(len(xb))
+                    postfix = {"loss": f"{loss_sum / seen:.4f}"}
+                    if classify:
+                        postfix["acc"] = f"{100 * correct / seen:.2f}%"
+                    bar.set_postfix(**postfix)
+                    if interrupt.requested:
+                        # Layer generators (dropout) are saved as they are now; the shuffle
+                        # generator as it was at the epoch start, so resume replays the same order.
+                        gens = ckpt.generator_states(model, rng)
+                        gens["shuffle"] = epoch_start["shuffle"]
+                        elapsed = seconds + time.perf_counter() - t0
+                        save(epoch - 1, b, gens, [loss_sum, correct, seen, elapsed])
+                        say(f"interrupted at epoch {epoch}, batch {b}; checkpoint saved to {path}")
+                        raise KeyboardInterrupt
+            finally:
+                bar.close()
+            skip = 0
+            train_seconds = seconds + time.perf_counter() - t0
+            row = {
+                "epoch": epoch,
+                "train_loss": loss_sum / seen,
+                "train_acc": correct / seen if classify else None,
+                "seconds": None,
+                "images_per_s": n / train_seconds if train_seconds > 0 else None,
+                "lr": lr_used,
+            }
+            if val_data is not None:
+                val = evaluate(model, val_data, loss_fn=loss_fn, batch_size=max(batch_size, 1000))
+                row["val_loss"], row["val_acc"] = val["loss"], val["accuracy"]
+                model.train()
+            if scheduler is not None and not per_batch:
+                scheduler.step()
+            row["seconds"] = seconds + time.perf_counter() - t0
+            history.append(**row)
+            val_text = (
+                f"  val loss {_fmt(row['val_loss'], '.4f')} acc {_fmt(row['val_acc'], '.2%')}"
+                if val_data is not None
+                else ""
+            )
+            say(
+                f"epoch {epoch}/{epochs}  train loss {_fmt(row['train_loss'], '.4f')} "
+                f"acc {_fmt(row['train_acc'], '.2%')}{val_text}  {row['seconds']:.1f} s  "
+                f"{_fmt(row['images_per_s'], '.0f')} img/s  lr {_fmt(row['lr'], '.3g')}"
+            )
+            save(epoch, 0, ckpt.generator_states(model, rng), None)
+            if interrupt.requested:
+                say(f"interrupted after epoch {epoch}; checkpoint saved to {path}")
+                raise KeyboardInterrupt
+    return history
+
+
+# -- evaluate / predict -----------------------------------------------------------------
+@contextlib.contextmanager
+def _eval_mode(model):
+    """Switch to eval mode (dropout off) and restore the previous mode afterwards."""
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def evaluate(model, data, loss_fn=None, batch_size: int = 1000, *, progress: bool = False) -> dict:
+    """Measure the model on ``data = (x, y)`` without training it (eval mode, no gradients kept).
+
+    Args:
+        model: the trained ``Module``, mapping ``(N, ...)`` to logits ``(N, C)``.
+        data: ``(x, y)``; y ``(N,)`` integer classes (or regression targets, then only the loss).
+        loss_fn: loss module; ``None`` uses ``nn.CrossEntropyLoss()`` for class targets.
+        batch_size: samples per forward pass (memory, not results).
+        progress: show a progress bar.
+
+    Returns:
+        ``{"loss": mean loss over the N samples, "accuracy": fraction correct (or None),
+        "confusion": int64 (C, C) with rows = true class (or None), "n": N}``.
+    """
+    x, y = _check_data(data, "data", "evaluate")
+    classify = is_class_target(y)
+    if loss_fn is None and classify:
+        loss_fn = nn.CrossEntropyLoss()
+    loss_sum, preds = 0.0, []
+    num_classes = None
+    with _eval_mode(model):
+        bar = progress_bar(total=x.shape[0], desc="evaluate", unit="img", disable=not progress)
+        try:
+            for xb, yb in iterate_batches(x, y, batch_size=batch_size):
+                out = model(xb)  # (B, C)
+                if loss_fn is not None:
+                    loss_sum += float(loss_fn(out, yb)) * len(xb)
+                if classify:
+                    num_classes = out.shape[1]
+                    preds.append(np.argmax(out, axis=1))  # (B,)
+                bar.update(len(xb))
+        finally:
+            bar.close()
+    result = {"loss": loss_sum / x.shape[0] if loss_fn is not None else None, "n": int(x.shape[0])}
+    if classify:
+        pred = np.concatenate(preds)  # (N,)
+        result["accuracy"] = float(np.mean(pred == y))
+        result["confusion"] = confusion_matrix(y, pred, max(num_classes, int(y.max()) + 1))
+    else:
+        result["accuracy"], result["confusion"] = None, None
+    return result
+
+
+def predict(model, x: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Classify ``x``: most likely class and softmax probabilities of each sample.
+
+        probabilities[i, c] = exp(logits[i, c]) / sum_k exp(logits[i, k])
+
+    Args:
+        model: a classifier mapping ``(N, ...)`` to logits ``(N, C)``.
+        x: inputs ``(N, ...)``, e.g. ``(N, 1, 28, 28)`` float32 in [0, 1] for MNIST.
+        batch_size: samples per forward pass.
+
+    Returns:
+        ``(classes, probabilities)``: int64 ``(N,)`` and ``(N, C)`` (rows sum to 1).
+    """
+    x = np.asarray(x)
+    probs = []
+    with _eval_mode(model):
+        for start in range(0, x.shape[0], batch_size):
+            logits = model(x[start : start + batch_size])  # (B, C)
+            p, _ = F.softmax_forward(logits, dim=1)  # (B, C)
+            probs.append(p)
+    probabilities = np.concatenate(probs) if probs else np.zeros((0, 0), np.float32)  # (N, C)
+    return np.argmax(probabilities, axis=1).astype(np.int64), probabilities
+
+
+def save_history(history: History, out_dir) -> tuple[Path, Path]:
+    """Write ``history.json`` and ``history.csv`` into ``out_dir``; return both paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    history.to_json(out / "history.json")
+    history.to_csv(out / "history.csv")
+    return out / "history.json", out / "history.csv"
