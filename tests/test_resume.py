@@ -103,15 +103,17 @@ def test_ctrl_c_mid_epoch_saves_and_resumes_bit_for_bit(tmp_path):
 def test_resume_without_checkpoint_starts_fresh(tmp_path):
     model, opt, sched = _setup(0, "step")
     messages = []
-    history = fit(model, nn.CrossEntropyLoss(), opt, _data(), epochs=1, batch_size=BATCH, scheduler=sched,
-                  checkpoint_dir=tmp_path / "new", resume=True, progress=False, log=messages.append)  # fmt: skip
+    history = fit(
+        model, nn.CrossEntropyLoss(), opt, _data(), epochs=1, batch_size=BATCH, scheduler=sched,
+        checkpoint_dir=tmp_path / "new", resume=True, progress=False, log=messages.append,
+    )  # fmt: skip
     assert messages[0].startswith("no checkpoint in") and len(history) == 1
     assert (tmp_path / "new" / "checkpoint.npz").is_file()
 
 
 def test_resume_with_other_batch_size_is_refused(tmp_path):
     _fit(*_setup(0, "step"), 1, checkpoint_dir=tmp_path)
-    model, opt, sched = _setup(0, "step")
+    model, opt, _ = _setup(0, "step")
     with pytest.raises(
         ValueError,
         match=r"fit: expected the data size and batch size of the checkpointed run "
