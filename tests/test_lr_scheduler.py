@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from cnn_scratch.nn import Parameter
 from cnn_scratch.optim import SGD, Adam
 from cnn_scratch.optim.lr_scheduler import CosineAnnealingLR, OneCycleLR, StepLR
 
+FIXTURE = Path(__file__).parent / "fixtures" / "nn_torch.npz"
 STEPS = 30
 
 SCHEDULES = [
@@ -156,3 +158,21 @@ def test_get_last_lr_is_a_list_like_torch():
     sched = CosineAnnealingLR(SGD([Parameter(np.zeros(1))], lr=0.1), T_max=4)
     sched.step()
     assert sched.get_last_lr() == [pytest.approx(0.05 * (1 + math.cos(math.pi / 4)))]
+
+
+def fixture_sched_cases():
+    with np.load(FIXTURE, allow_pickle=False) as data:
+        return sorted({k.split("/")[0] for k in data.files if k.startswith("sched_")})
+
+
+@pytest.mark.parametrize("case", fixture_sched_cases())
+def test_same_rates_as_torch_fixture(case):
+    """Stored torch.optim.lr_scheduler sequences (tests/fixtures/gen_nn_fixtures.py): runs without torch."""
+    from cnn_scratch.optim import lr_scheduler
+
+    with np.load(FIXTURE, allow_pickle=False) as data:
+        cls, kw = json.loads(str(data[f"{case}/spec"]))
+        t_lrs, t_moms = data[f"{case}/lrs"], data[f"{case}/momenta"]
+    lrs, moms = ours("SGD", getattr(lr_scheduler, cls), kw)
+    np.testing.assert_allclose(lrs, t_lrs, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(moms, t_moms, rtol=1e-12)

@@ -1,6 +1,7 @@
 """Optimizers: PyTorch parity over 10 steps, hand-derived updates, resume, contracts, errors."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from tests.conftest import torch_or_skip
 from cnn_scratch.nn import Parameter
 from cnn_scratch.optim import SGD, Adam, AdamW
 
+FIXTURE = Path(__file__).parent / "fixtures" / "nn_torch.npz"
 SHAPES = [(3, 2, 3, 3), (3,), (4, 5)]
 
 CONFIGS = [
@@ -242,3 +244,25 @@ def test_bad_hyperparameters(build, exc, pattern):
 def test_repr_lists_hyperparameters():
     r = repr(SGD([Parameter(np.zeros(2))], lr=0.1, momentum=0.9))
     assert r.startswith("SGD(1 parameters, lr=0.1, momentum=0.9")
+
+
+def fixture_optim_cases():
+    with np.load(FIXTURE, allow_pickle=False) as data:
+        return sorted({k.split("/")[0] for k in data.files if k.startswith("optim_")})
+
+
+@pytest.mark.parametrize("case", fixture_optim_cases())
+def test_matches_torch_fixture(case):
+    """Stored torch.optim trajectories (tests/fixtures/gen_nn_fixtures.py): runs without torch."""
+    import cnn_scratch.optim as optim
+
+    with np.load(FIXTURE, allow_pickle=False) as data:
+        cls, kw = json.loads(str(data[f"{case}/spec"]))
+        p0, noise, p10 = data[f"{case}/p0"], data[f"{case}/noise"], data[f"{case}/p10"]
+    p = Parameter(p0.copy())
+    opt = getattr(optim, cls)([p], **{k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()})
+    for k in range(10):
+        p.grad[...] = 2.0 * (p.data - 0.5) * (1 + 0.1 * k) + noise[k]  # the generator's fake_grad
+        opt.step()
+    np.testing.assert_allclose(p.data, p10, rtol=1e-12, atol=1e-12)
+    assert not np.allclose(p10, p0, atol=1e-2)

@@ -8,8 +8,9 @@ Read first: ``loop.py`` (the loop), then ``checkpoint.py`` and ``history.py``.
 """
 
 from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from .evaluate import evaluate, predict, save_history
 from .history import FIELDS, History
-from .loop import evaluate, fit, predict, save_history
+from .loop import fit
 from .metrics import confusion_matrix, count_correct
 
 __all__ = [

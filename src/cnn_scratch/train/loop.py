@@ -1,4 +1,4 @@
-"""The training loop: ``fit``, ``evaluate`` and ``predict``.
+"""The training loop: ``fit``.
 
 One training step is the whole algorithm of the library in four lines::
 
@@ -10,7 +10,7 @@ One training step is the whole algorithm of the library in four lines::
 ``fit`` wraps it with shuffled mini-batches, a progress bar (running loss,
 accuracy, images/s), validation, a learning-rate schedule, a guard against a
 diverging loss, and checkpoints after every epoch and on Ctrl-C, from which
-``resume=True`` continues bit for bit. Read next: ``checkpoint.py``.
+``resume=True`` continues bit for bit. Read next: ``evaluate.py``, ``checkpoint.py``.
 """
 
 from __future__ import annotations
@@ -20,36 +20,20 @@ import math
 import signal
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
 from .._validate import fail
 from ..data import iterate_batches
 from ..progress import progress as progress_bar
 from . import checkpoint as ckpt
+from .evaluate import check_data, evaluate
 from .history import History
-from .metrics import confusion_matrix, count_correct, is_class_target
+from .metrics import count_correct, is_class_target
 
 
 # -- helpers ----------------------------------------------------------------------------
-def _check_data(data, name: str, op: str) -> tuple[np.ndarray, np.ndarray]:
-    """Check that ``data`` is an ``(x, y)`` pair of arrays with the same first dimension N."""
-    if not (isinstance(data, (tuple, list)) and len(data) == 2):
-        fail(op, f"{name} as a pair (x, y) of arrays", f"{type(data).__name__}", exc=TypeError)
-    x, y = (np.asarray(a) for a in data)
-    if x.shape[:1] != y.shape[:1] or x.shape[0] == 0:
-        fail(
-            op,
-            f"{name} x and y with the same (non-zero) number of samples N",
-            f"x of shape {x.shape} and y of shape {y.shape}",
-            hint="x[i] must be the input whose target is y[i].",
-        )
-    return x, y
-
-
 @contextlib.contextmanager
 def _skip_input_grad(model):
     """While training, skip the first weighted layer's input gradient (nobody uses dL/d(images)).
@@ -151,9 +135,9 @@ def fit(
             batch. The last checkpoint is left untouched.
         KeyboardInterrupt: after Ctrl-C, once the current batch is done and a checkpoint saved.
     """
-    x, y = _check_data(train_data, "train_data", "fit")
+    x, y = check_data(train_data, "train_data", "fit")
     if val_data is not None:
-        _check_data(val_data, "val_data", "fit")
+        check_data(val_data, "val_data", "fit")
     if not (isinstance(epochs, int) and epochs >= 1 and isinstance(batch_size, int) and batch_size >= 1):
         fail("fit", "epochs >= 1 and batch_size >= 1 (ints)", f"epochs={epochs!r}, batch_size={batch_size!r}")
     if resume and checkpoint_dir is None:
@@ -188,7 +172,10 @@ def fit(
         start_epoch, skip = prog["epochs_done"] + 1, prog["batches_done"]
         carried = prog.get("running")
         where = f"epoch {start_epoch}, batch {skip + 1}" if skip else f"epoch {start_epoch}"
-        say(f"resuming from {path} at {where}")
+        if start_epoch > epochs:
+            say(f"{path} already holds {start_epoch - 1} finished epochs (epochs={epochs}): nothing to do")
+        else:
+            say(f"resuming from {path} at {where}")
     elif resume:
         say(f"no checkpoint in {checkpoint_dir}: starting from epoch 1")
 
@@ -262,11 +249,11 @@ def fit(
                     seen += len(xb)
                     if classify:
                         correct += count_correct(out, yb)
-                    bar.update(len(xb))
                     postfix = {"loss": f"{loss_sum / seen:.4f}"}
                     if classify:
                         postfix["acc"] = f"{100 * correct / seen:.2f}%"
                     bar.set_postfix(**postfix)
+                    bar.update(len(xb))
                     if interrupt.requested:
                         # Layer generators (dropout) are saved as they are now; the shuffle
                         # generator as it was at the epoch start, so resume replays the same order.
@@ -311,91 +298,3 @@ def fit(
                 say(f"interrupted after epoch {epoch}; checkpoint saved to {path}")
                 raise KeyboardInterrupt
     return history
-
-
-# -- evaluate / predict -----------------------------------------------------------------
-@contextlib.contextmanager
-def _eval_mode(model):
-    """Switch to eval mode (dropout off) and restore the previous mode afterwards."""
-    was_training = getattr(model, "training", False)
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-
-
-def evaluate(model, data, loss_fn=None, batch_size: int = 1000, *, progress: bool = False) -> dict:
-    """Measure the model on ``data = (x, y)`` without training it (eval mode, no gradients kept).
-
-    Args:
-        model: the trained ``Module``, mapping ``(N, ...)`` to logits ``(N, C)``.
-        data: ``(x, y)``; y ``(N,)`` integer classes (or regression targets, then only the loss).
-        loss_fn: loss module; ``None`` uses ``nn.CrossEntropyLoss()`` for class targets.
-        batch_size: samples per forward pass (memory, not results).
-        progress: show a progress bar.
-
-    Returns:
-        ``{"loss": mean loss over the N samples, "accuracy": fraction correct (or None),
-        "confusion": int64 (C, C) with rows = true class (or None), "n": N}``.
-    """
-    x, y = _check_data(data, "data", "evaluate")
-    classify = is_class_target(y)
-    if loss_fn is None and classify:
-        loss_fn = nn.CrossEntropyLoss()
-    loss_sum, preds = 0.0, []
-    num_classes = None
-    with _eval_mode(model):
-        bar = progress_bar(total=x.shape[0], desc="evaluate", unit="img", disable=not progress)
-        try:
-            for xb, yb in iterate_batches(x, y, batch_size=batch_size):
-                out = model(xb)  # (B, C)
-                if loss_fn is not None:
-                    loss_sum += float(loss_fn(out, yb)) * len(xb)
-                if classify:
-                    num_classes = out.shape[1]
-                    preds.append(np.argmax(out, axis=1))  # (B,)
-                bar.update(len(xb))
-        finally:
-            bar.close()
-    result = {"loss": loss_sum / x.shape[0] if loss_fn is not None else None, "n": int(x.shape[0])}
-    if classify:
-        pred = np.concatenate(preds)  # (N,)
-        result["accuracy"] = float(np.mean(pred == y))
-        result["confusion"] = confusion_matrix(y, pred, max(num_classes, int(y.max()) + 1))
-    else:
-        result["accuracy"], result["confusion"] = None, None
-    return result
-
-
-def predict(model, x: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """Classify ``x``: most likely class and softmax probabilities of each sample.
-
-        probabilities[i, c] = exp(logits[i, c]) / sum_k exp(logits[i, k])
-
-    Args:
-        model: a classifier mapping ``(N, ...)`` to logits ``(N, C)``.
-        x: inputs ``(N, ...)``, e.g. ``(N, 1, 28, 28)`` float32 in [0, 1] for MNIST.
-        batch_size: samples per forward pass.
-
-    Returns:
-        ``(classes, probabilities)``: int64 ``(N,)`` and ``(N, C)`` (rows sum to 1).
-    """
-    x = np.asarray(x)
-    probs = []
-    with _eval_mode(model):
-        for start in range(0, x.shape[0], batch_size):
-            logits = model(x[start : start + batch_size])  # (B, C)
-            p, _ = F.softmax_forward(logits, dim=1)  # (B, C)
-            probs.append(p)
-    probabilities = np.concatenate(probs) if probs else np.zeros((0, 0), np.float32)  # (N, C)
-    return np.argmax(probabilities, axis=1).astype(np.int64), probabilities
-
-
-def save_history(history: History, out_dir) -> tuple[Path, Path]:
-    """Write ``history.json`` and ``history.csv`` into ``out_dir``; return both paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    history.to_json(out / "history.json")
-    history.to_csv(out / "history.csv")
-    return out / "history.json", out / "history.csv"
