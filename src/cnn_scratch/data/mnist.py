@@ -93,12 +93,13 @@ def load_mnist(
 
     Args:
         split: ``"train"`` (60,000 images) or ``"test"`` (10,000).
-        data_dir: directory holding the four files (``.gz`` or raw); searched before
-            ``CNN_SCRATCH_DATA`` and the user cache.
+        data_dir: directory holding the four files (``.gz`` or raw). When given, it is the
+            only place looked at (and where a download goes); when ``None``, the search is
+            ``CNN_SCRATCH_DATA``, then the user cache.
         normalize: if ``False``, pixels are ``x / 255`` in [0, 1]; if ``True``,
             ``(x / 255 - 0.1307) / 0.3081`` (mean 0, std 1 over the training set).
         limit: keep only the first ``limit`` examples (quick runs); ``None`` keeps all.
-        download: if no copy is found, download into the user cache (else raise).
+        download: if no copy is found, download into ``data_dir`` or the user cache (else raise).
 
     Returns:
         images: float32 (N, 1, 28, 28), a fresh array the caller may modify.
@@ -129,7 +130,7 @@ def load_mnist(
             )
         from .download import download_mnist  # imported only when needed (urllib)
 
-        directory = download_mnist(cache_dir())
+        directory = download_mnist(Path(data_dir).expanduser() if data_dir is not None else cache_dir())
     images_u8, labels_u8 = read_split(directory, split)  # (N, 28, 28) uint8, (N,) uint8
     n_expected = SPLIT_SIZES[split]
     if images_u8.shape != (n_expected, *IMAGE_SHAPE) or labels_u8.shape != (n_expected,):

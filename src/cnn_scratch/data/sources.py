@@ -90,9 +90,11 @@ def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[tuple[str,
         e.g. ``[("data_dir argument", ...), ("CNN_SCRATCH_DATA", ...), ("user cache", ...)]``,
         leaving out the ones not given.
     """
-    places = []
     if data_dir is not None:
-        places.append(("data_dir argument", Path(data_dir).expanduser()))
+        # An explicit directory is the only place looked at: silently reading another copy
+        # (or downloading elsewhere) when the user named one would hide a typo in the path.
+        return [("data_dir argument", Path(data_dir).expanduser())]
+    places = []
     env = os.environ.get(ENV_VAR)
     if env:
         places.append((ENV_VAR, Path(env).expanduser()))

@@ -90,7 +90,7 @@ def _mse(p: np.ndarray, target, reduction: str, rng) -> Explanation:
     loss, dp = F.mse_loss_naive(p, t, reduction)  # dp shaped like p
     e = Explanation(f"mean squared error: input {p.shape}, reduction {reduction!r}")
     e.add("the numbers", "", {"input": p, "target": t}, join=["vs"])
-    terms = " + ".join(f"({fn(a)} - {fn(b)})**2" for a, b in zip(p.ravel(), t.ravel(), strict=True))
+    terms = " + ".join(f"({fn(a)} - {_paren(b)})**2" for a, b in zip(p.ravel(), t.ravel(), strict=True))
     how = f"/ {p.size}" if reduction == "mean" else "(summed)"
     e.add("loss", f"loss = ({terms}) {how} = {fn(loss)}")
     e.add("gradient", "dinput = 2 * (input - target)" + (f" / {p.size}" if reduction == "mean" else ""),
@@ -101,3 +101,7 @@ def _mse(p: np.ndarray, target, reduction: str, rng) -> Explanation:
     e.checks.append(compare("dinput vs finite differences", dp, est, FD))
     e.result = {"loss": loss, "dinput": dp}
     return e
+
+
+def _paren(v) -> str:
+    return f"({fn(v)})" if v < 0 else fn(v)
