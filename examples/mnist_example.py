@@ -23,7 +23,7 @@ parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate o
 parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights and the shuffling")
 parser.add_argument("--data-dir", default=None, help="folder with the MNIST .gz files (default: auto)")
 parser.add_argument("--out", default="runs/mnist_example", help="folder for the model, history and plots")
-parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all cores)")
+parser.add_argument("--threads", type=int, default=1, help="BLAS threads (1 is fastest here: small matrices)")
 parser.add_argument("--limit", type=int, default=None, help="use only the first N training images")
 parser.add_argument("--test-limit", type=int, default=None, help="use only the first N test images")
 args = parser.parse_args()
@@ -93,6 +93,7 @@ if plt is not None:
     ax_acc.plot(history.epoch, [100 * a for a in history.val_acc], "o-", label="test")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     for ax in (ax_loss, ax_acc):
+        ax.set_xticks(history.epoch)
         ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -43,7 +43,9 @@ def explain_activation(points="-2,-1,0,0.5,2", names=ACTIVATIONS, *, seed: int =
     rng = np.random.default_rng(seed)
     names = [names] if isinstance(names, str) else list(names)
     a = inputs.load(points, "points")
-    x = inputs.random_ints(rng, (inputs.parse_size(points)[1],), "points") if a is None else np.ravel(a)  # (P,)
+    x = (
+        inputs.random_ints(rng, (inputs.parse_size(points)[1],), "points") if a is None else np.ravel(a)
+    )  # (P,)
     e = Explanation(f"activations at {len(x)} point(s)")
     for name in names:
         fwd, bwd = activation_pair(name)

@@ -41,7 +41,7 @@ TRUE_CONV_NOTE = (
 
 
 def build_conv_inputs(x, weight, bias, channels: int, filters: int, seed: int):
-    """``(x, weight, bias, rng)`` in float64 from specs (see ``inputs.py``); draws x, weight, bias in order."""
+    """``(x, weight, bias, rng)`` in float64 from specs (``inputs.py``); draws x, weight, bias in order."""
     rng = np.random.default_rng(seed)
     x = inputs.as_map_stack(x, "input", rng, "input", (1, channels))  # (N, C_in, H, W)
     C_in = x.shape[1]
@@ -75,7 +75,8 @@ def _size_text(ev: dict) -> str:
     return line + (
         f"floor({span} / {S}) + 1 = {out}\n"
         f"  {S} does not divide {span}: the floor drops a remainder of {r}, so the last {r} {which} "
-        f"of the padded input (index {', '.join(map(str, rows))}) are never covered by a window"
+        f"of the padded input (index {', '.join(map(str, rows))}) {'is' if r == 1 else 'are'} "
+        "never covered by a window"
         + (" (they are padding)." if pad_only else ": those input values do not affect the output.")
     )
 
@@ -118,10 +119,13 @@ def explain_conv(
     x, w, b, _ = build_conv_inputs(x, weight, bias, channels, filters, seed)
     rec = Recorder()
     out, _ = F.conv2d_forward_naive(x, w, b, stride, padding, trace=rec)  # (N, C_out, H_out, W_out)
-    N, C_in, H, W = x.shape
-    C_out, _, KH, KW = w.shape
+    N = x.shape[0]
+    KH, KW = w.shape[2:]
     pad = rec.first("pad")
-    (PH, PW), (SH, SW) = pad["padding"], (rec.all("output_size")[0]["stride"], rec.all("output_size")[1]["stride"])
+    (PH, PW), (SH, SW) = (
+        pad["padding"],
+        (rec.all("output_size")[0]["stride"], rec.all("output_size")[1]["stride"]),
+    )
     e = Explanation(
         f"convolution: x {fmt_shape(x.shape)} with weight {fmt_shape(w.shape)}, "
         f"stride ({SH}, {SW}), padding ({PH}, {PW})"
@@ -181,7 +185,9 @@ def explain_conv(
         act, _ = fwd(out)  # same shape as out
         e.add(f"activation: {activation}", _act_text(activation), {f"{activation}(out)": act})
         e.result["act"] = act
-        e.checks.append(compare(f"{activation}: naive vs fast", act, activation_pair(activation, False)[0](out)[0]))
+        e.checks.append(
+            compare(f"{activation}: naive vs fast", act, activation_pair(activation, False)[0](out)[0])
+        )
     rotated = F.rot180(w)  # (C_out, C_in, KH, KW)
     true_conv, _ = F.conv2d_forward_naive(x, rotated, b, stride, padding)  # (N, C_out, H_out, W_out)
     e.add(
@@ -241,13 +247,7 @@ def explain_conv_backward(
     """
     x, w, b, rng = build_conv_inputs(x, weight, bias, channels, filters, seed)
     out, cache = F.conv2d_forward_naive(x, w, b, stride, padding)  # (N, C_out, H_out, W_out)
-    g = inputs.load(dout, "dout")
-    if g is None:
-        g = inputs.random_ints(rng, out.shape, "dout")  # (N, C_out, H_out, W_out)
-    elif g.ndim == 2:
-        g = g[None, None]
-    elif g.ndim == 3:
-        g = g[None]
+    g = inputs.as_grad(dout, out.shape, rng)  # (N, C_out, H_out, W_out)
     SH, SW = cache.stride
     PH, PW = cache.padding
     KH, KW = w.shape[2:]
@@ -260,10 +260,7 @@ def explain_conv_backward(
     g_conv = g
     if activation:
         fwd, bwd = activation_pair(activation)
-        act, act_cache = fwd(out)
-        inputs_ok = g.shape == act.shape
-        if not inputs_ok:
-            inputs.fail(inputs.OP, f"dout of the output's shape {fmt_shape(act.shape)}", f"shape {g.shape}")
+        _, act_cache = fwd(out)
         g_conv = bwd(g, act_cache)  # (N, C_out, H_out, W_out)
         e.add(
             f"through the {activation}",
@@ -273,15 +270,20 @@ def explain_conv_backward(
         )
     rec = Recorder()
     dx, dw, db = F.conv2d_backward_naive(g_conv, cache, trace=rec)
-    e.add("upstream gradient", "dL/dout (N, C_out, H_out, W_out): how the loss changes with each output.",
-          {"dout": rec.first("dout")["dout"]})  # fmt: skip
+    e.add(
+        "upstream gradient",
+        "dL/dout (N, C_out, H_out, W_out): how the loss changes with each output.",
+        {"dout": rec.first("dout")["dout"]},
+    )
     if db is not None:
         db_ev = rec.first("dbias")["dbias"]
-        lines = [
-            f"dbias[{co}] = {sum_text(g_conv[:, co])} = {fn(db_ev[co])}" for co in range(w.shape[0])
-        ]
-        e.add("bias gradient", "the bias is added to every output of its filter, so its gradient is the sum:\n"
-              + "\n".join(lines), {"dbias": db_ev})  # fmt: skip
+        lines = [f"dbias[{co}] = {sum_text(g_conv[:, co])} = {fn(db_ev[co])}" for co in range(w.shape[0])]
+        e.add(
+            "bias gradient",
+            "the bias is added to every output of its filter, so its gradient is the sum:\n"
+            + "\n".join(lines),
+            {"dbias": db_ev},
+        )
     dil = rec.first("dilate")["dout_dilated"]  # (N, C_out, Hp - KH + 1, Wp - KW + 1)
     rest = dil.shape[2:] != ((g.shape[2] - 1) * SH + 1, (g.shape[3] - 1) * SW + 1)  # floor remainder?
     e.add(
@@ -298,12 +300,16 @@ def explain_conv_backward(
         e.add(
             f"kernel gradient: dweight[{co}, {ci}] from sample {n}",
             "each weight w[u, v] multiplied x_padded[i*SH + u, j*SW + v] for every output (i, j), so\n"
-            "dweight[u, v] = sum_ij dout[i, j] * x_padded[i*SH + u, j*SW + v]: slide dout_dilated over x_padded "
+            "dweight[u, v] = sum_ij dout[i, j] * x_padded[i*SH + u, j*SW + v]: slide dout_dilated over "
+            "x_padded "
             "(a valid correlation).",
-            {f"x_padded[{n}, {ci}]": ev["x_padded_channel"], f"dout_dilated[{n}, {co}]": ev["dout_dilated_map"],
-             "result": ev["result"]},
+            {
+                f"x_padded[{n}, {ci}]": ev["x_padded_channel"],
+                f"dout_dilated[{n}, {co}]": ev["dout_dilated_map"],
+                "result": ev["result"],
+            },
             join=["corr", "="],
-        )  # fmt: skip
+        )
     e.add("kernel gradient", "summed over samples:", {"dweight": dw})
     if "pad_full" in {name for name, _ in rec.events}:
         padded = rec.first("pad_full")["padded"]  # (N, C_out, Hp + KH - 1, Wp + KW - 1)
@@ -316,7 +322,8 @@ def explain_conv_backward(
         rot = rec.first("rotate")
         e.add(
             "input gradient, 2: turn the kernel",
-            "x_padded[i*SH + u, j*SW + v] met w[u, v] through out[i, j]; gathering those terms around one input "
+            "x_padded[i*SH + u, j*SW + v] met w[u, v] through out[i, j]; gathering those terms around one "
+            "input "
             "position reads the kernel backwards: turn it by 180 degrees.",
             {"weight": rot["kernel"], "rot180(weight)": rot["rotated"]},
             join=["->"],
@@ -326,10 +333,13 @@ def explain_conv_backward(
             e.add(
                 f"input gradient, 3: correlate (sample {n}, filter {co}, channel {ci})",
                 f"slide rot180(weight[{co}, {ci}]) over padded[{n}, {co}]; add into dx_padded[{n}, {ci}].",
-                {f"padded[{n}, {co}]": padded[n, co], "rot180 kernel": rot["rotated"][co, ci],
-                 "result": ev["result"]},
+                {
+                    f"padded[{n}, {co}]": padded[n, co],
+                    "rot180 kernel": rot["rotated"][co, ci],
+                    "result": ev["result"],
+                },
                 join=["corr", "="],
-            )  # fmt: skip
+            )
         crop = rec.first("crop")
         e.add(
             "input gradient, 4: crop",
@@ -354,7 +364,9 @@ def _backward_checks(e, x, w, b, stride, padding, g, activation, dx, dw, db, g_c
 
     e.checks.append(compare("dx, naive vs fast conv2d_backward", dx, fdx, EXACT))
     e.checks.append(compare("dweight, naive vs fast conv2d_backward", dw, fdw, EXACT))
-    e.checks.append(compare("dx vs finite differences", dx, numerical_gradient(lambda v: loss_of(xx=v), x, g), FD))
+    e.checks.append(
+        compare("dx vs finite differences", dx, numerical_gradient(lambda v: loss_of(xx=v), x, g), FD)
+    )
     e.checks.append(
         compare("dweight vs finite differences", dw, numerical_gradient(lambda v: loss_of(ww=v), w, g), FD)
     )

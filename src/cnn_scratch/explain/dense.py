@@ -48,8 +48,7 @@ def explain_dense(x="1x4", weight="3x4", bias=None, dout=None, *, seed: int = 0)
     w = inputs.as_matrix(weight, "weight", rng, "kernel", default_w)  # (out_features, in_features)
     b = inputs.as_vector(bias, "bias", w.shape[0], rng, "bias")  # (out_features,) or None
     out, cache = F.linear_forward_naive(x, w, b)  # (N, out_features)
-    g = inputs.load(dout, "dout")
-    g = inputs.random_ints(rng, out.shape, "dout") if g is None else g.reshape(out.shape)
+    g = inputs.as_grad(dout, out.shape, rng)  # (N, out_features)
     e = Explanation(f"dense (linear) layer: x {fmt_shape(x.shape)}, weight {fmt_shape(w.shape)}")
     e.add(
         "the numbers",
@@ -60,22 +59,47 @@ def explain_dense(x="1x4", weight="3x4", bias=None, dout=None, *, seed: int = 0)
     for n in range(x.shape[0]):
         for o in range(w.shape[0]):
             plus = f" + {fn(b[o])}" if b is not None else ""
-            lines.append(f"out[{n}, {o}] = x[{n}] . weight[{o}]{plus} = {_terms(x[n], w[o])}{plus} = {fn(out[n, o])}")
+            lines.append(
+                f"out[{n}, {o}] = x[{n}] . weight[{o}]{plus} = {_terms(x[n], w[o])}{plus} = {fn(out[n, o])}"
+            )
     e.add("forward: one dot product per output", "\n".join(lines), {"out": out})
     dx, dw, db = F.linear_backward_naive(g, cache)
     e.add("upstream gradient", "dL/dout (N, out_features).", {"dout": g})
-    e.add("input gradient", "dx = dout @ weight: each input sends back the weighted sum of the output gradients.",
-          {"dout": g, "weight": w, "dx": dx}, join=["@", "="])  # fmt: skip
-    e.add("weight gradient", "dweight = dout.T @ x: dweight[o, i] = sum_n dout[n, o] * x[n, i].",
-          {"dout.T": g.T, "x": x, "dweight": dw}, join=["@", "="])  # fmt: skip
+    e.add(
+        "input gradient",
+        "dx = dout @ weight: each input sends back the weighted sum of the output gradients.",
+        {"dout": g, "weight": w, "dx": dx},
+        join=["@", "="],
+    )
+    e.add(
+        "weight gradient",
+        "dweight = dout.T @ x: dweight[o, i] = sum_n dout[n, o] * x[n, i].",
+        {"dout.T": g.T, "x": x, "dweight": dw},
+        join=["@", "="],
+    )
     if db is not None:
         e.add("bias gradient", "dbias = dout summed over the batch.", {"dbias": db})
-    fdx, fdw, fdb = F.linear_backward(g, F.linear_forward(x, w, b)[1])
+    fdx, fdw, _ = F.linear_backward(g, F.linear_forward(x, w, b)[1])
     e.checks += [compare("out, naive vs fast linear_forward", out, F.linear_forward(x, w, b)[0], EXACT)]
-    e.checks += [compare("dx, naive vs fast", dx, fdx, EXACT), compare("dweight, naive vs fast", dw, fdw, EXACT)]
-    e.checks.append(compare("dx vs finite differences",
-                            dx, numerical_gradient(lambda v: F.linear_forward(v, w, b)[0], x, g), FD))  # fmt: skip
-    e.checks.append(compare("dweight vs finite differences",
-                            dw, numerical_gradient(lambda v: F.linear_forward(x, v, b)[0], w, g), FD))  # fmt: skip
+    e.checks += [
+        compare("dx, naive vs fast", dx, fdx, EXACT),
+        compare("dweight, naive vs fast", dw, fdw, EXACT),
+    ]
+    e.checks.append(
+        compare(
+            "dx vs finite differences",
+            dx,
+            numerical_gradient(lambda v: F.linear_forward(v, w, b)[0], x, g),
+            FD,
+        )
+    )
+    e.checks.append(
+        compare(
+            "dweight vs finite differences",
+            dw,
+            numerical_gradient(lambda v: F.linear_forward(x, v, b)[0], w, g),
+            FD,
+        )
+    )
     e.result = {"out": out, "dout": g, "dx": dx, "dweight": dw, "dbias": db}
     return e

@@ -179,3 +179,37 @@ def as_vector(spec, name: str, length: int, rng, role: str) -> np.ndarray | None
     if a.size != length:
         fail(OP, f"{name} with {length} value(s), one per output channel", f"{a.size} values: {spec!r}")
     return a
+
+
+def as_grad(spec, shape: tuple[int, ...], rng, name: str = "dout") -> np.ndarray:
+    """An upstream gradient of ``shape``: None -> seeded integers -2..2; one number -> filled; else parsed.
+
+    Parsed arrays get leading axes of size 1 added (``"1,2;3,4"`` for a (1, 1, 2, 2) output).
+    """
+    if spec is None:
+        return random_ints(rng, shape, "dout")
+    if isinstance(spec, (int, float)) or (
+        isinstance(spec, str) and _SIZE.match(spec) and "x" not in spec.lower()
+    ):
+        return np.full(shape, _number(str(spec).strip(), str(spec)))
+    a = load(spec, name)
+    if a is None:
+        fail(
+            OP,
+            f"{name} as numbers, one number or a .npy file",
+            repr(spec),
+            hint="a size like 2x2 is not a gradient.",
+        )
+    if a.size == 1:
+        return np.full(shape, float(a.ravel()[0]))
+    while a.ndim > len(shape) and a.shape[0] == 1:
+        a = a[0]
+    a = a.reshape((1,) * (len(shape) - a.ndim) + a.shape) if a.ndim < len(shape) else a
+    if a.shape != tuple(shape):
+        fail(
+            OP,
+            f"{name} of the output's shape {tuple(shape)}",
+            f"shape {a.shape}",
+            hint="dout has one value per output element.",
+        )
+    return a

@@ -62,10 +62,17 @@ def explain_loss(
     s, _ = F.softmax_forward_naive(z, dim=1)  # (N, C)
     loss, dz = F.cross_entropy_naive(z, y, reduction)  # dz: (N, C)
     e = Explanation(f"softmax cross-entropy: logits ({N}, {C}), reduction {reduction!r}")
-    e.add("the numbers", f"logits (N, C) and the true class of each sample: target = {list(map(int, y))}.",
-          {"logits": z})  # fmt: skip
-    e.add("softmax", "p[n, c] = exp(logits[n, c]) / sum_k exp(logits[n, k]) (max subtracted first, for "
-          "stability): every row sums to 1.", {"softmax": s})  # fmt: skip
+    e.add(
+        "the numbers",
+        f"logits (N, C) and the true class of each sample: target = {list(map(int, y))}.",
+        {"logits": z},
+    )
+    e.add(
+        "softmax",
+        "p[n, c] = exp(logits[n, c]) / sum_k exp(logits[n, k]) (max subtracted first, for "
+        "stability): every row sums to 1.",
+        {"softmax": s},
+    )
     lines = []
     for n in range(N):
         ln, _ = F.cross_entropy_naive(z[n : n + 1], y[n : n + 1], "sum")
@@ -74,10 +81,17 @@ def explain_loss(
     e.add("loss", "\n".join(lines) + f"\nloss = {how} = {fn(loss)}")
     onehot = np.eye(C)[y]  # (N, C)
     scale = f" / N = / {N}" if reduction == "mean" else ""
-    e.add("gradient", f"dlogits = (softmax - onehot){scale}: push the true class up, the others down.",
-          {"softmax": s, "onehot": onehot, "dlogits": dz}, join=["-", "->"])  # fmt: skip
+    e.add(
+        "gradient",
+        f"dlogits = (softmax - onehot){scale}: push the true class up, the others down.",
+        {"softmax": s, "onehot": onehot, "dlogits": dz},
+        join=["-", "->"],
+    )
     fl, fdz = F.cross_entropy(z, y, reduction)
-    e.checks += [compare("loss, naive vs fast", loss, fl, EXACT), compare("dlogits, naive vs fast", dz, fdz, EXACT)]
+    e.checks += [
+        compare("loss, naive vs fast", loss, fl, EXACT),
+        compare("dlogits, naive vs fast", dz, fdz, EXACT),
+    ]
     est = numerical_gradient(lambda v: np.array(F.cross_entropy(v, y, reduction)[0]), z, np.array(1.0))
     e.checks.append(compare("dlogits vs finite differences", dz, est, FD))
     e.result = {"loss": loss, "softmax": s, "dlogits": dz, "target": y}
@@ -93,10 +107,16 @@ def _mse(p: np.ndarray, target, reduction: str, rng) -> Explanation:
     terms = " + ".join(f"({fn(a)} - {_paren(b)})**2" for a, b in zip(p.ravel(), t.ravel(), strict=True))
     how = f"/ {p.size}" if reduction == "mean" else "(summed)"
     e.add("loss", f"loss = ({terms}) {how} = {fn(loss)}")
-    e.add("gradient", "dinput = 2 * (input - target)" + (f" / {p.size}" if reduction == "mean" else ""),
-          {"dinput": dp})  # fmt: skip
+    e.add(
+        "gradient",
+        "dinput = 2 * (input - target)" + (f" / {p.size}" if reduction == "mean" else ""),
+        {"dinput": dp},
+    )
     fl, fdp = F.mse_loss(p, t, reduction)
-    e.checks += [compare("loss, naive vs fast", loss, fl, EXACT), compare("dinput, naive vs fast", dp, fdp, EXACT)]
+    e.checks += [
+        compare("loss, naive vs fast", loss, fl, EXACT),
+        compare("dinput, naive vs fast", dp, fdp, EXACT),
+    ]
     est = numerical_gradient(lambda v: np.array(F.mse_loss(v, t, reduction)[0]), p, np.array(1.0))
     e.checks.append(compare("dinput vs finite differences", dp, est, FD))
     e.result = {"loss": loss, "dinput": dp}

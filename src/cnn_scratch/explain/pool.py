@@ -106,12 +106,17 @@ def explain_pool(
                         text = f"largest value {v}, at row {ki}, column {kj} of the window"
                     else:
                         text = f"mean of the {KH * KW} values = {v}"
-                    e.add(f"channel {c}, window ({i}, {j})", f"{text}  ->  out[{n}, {c}, {i}, {j}] = {v}",
-                          {"window": window})  # fmt: skip
+                    e.add(
+                        f"channel {c}, window ({i}, {j})",
+                        f"{text}  ->  out[{n}, {c}, {i}, {j}] = {v}",
+                        {"window": window},
+                    )
     if max_windows is not None and count > max_windows:
         e.add(f"... {count - max_windows} more windows", "computed the same way.")
     e.add("output map", f"out is (N, C, H_out, W_out) = {fmt_shape(out.shape)}.", {"out": out})
-    fast = (F.max_pool2d_forward if mode == "max" else F.avg_pool2d_forward)(x, kernel_size, stride, padding)[0]
+    fast = (F.max_pool2d_forward if mode == "max" else F.avg_pool2d_forward)(x, kernel_size, stride, padding)[
+        0
+    ]
     e.checks.append(compare(f"out, naive vs fast {mode}_pool2d_forward", out, fast, EXACT))
     e.result = {"x": x, "out": out}
     return e
@@ -149,13 +154,7 @@ def explain_pool_backward(
     rng = np.random.default_rng(seed)
     x = inputs.as_map_stack(x, "input", rng, "input", (1, channels))  # (N, C, H, W)
     out, cache, (KH, KW), (SH, SW), (PH, PW), xp = _run(x, kernel_size, stride, padding, mode)
-    g = inputs.load(dout, "dout")
-    if g is None:
-        g = inputs.random_ints(rng, out.shape, "dout") if dout is None else np.full(out.shape, inputs._number(str(dout), str(dout)))
-    elif g.ndim < 4:
-        g = g.reshape((1,) * (4 - g.ndim) + g.shape)
-    if g.size == 1:
-        g = np.full(out.shape, float(g.ravel()[0]))
+    g = inputs.as_grad(dout, out.shape, rng)  # (N, C, H_out, W_out)
     e = Explanation(f"{mode} pooling backward: x {fmt_shape(x.shape)}, window {KH}x{KW}, stride ({SH}, {SW})")
     _intro(e, x, mode, KH, KW, SH, SW, PH, PW, xp)
     e.add("forward output and upstream gradient", "", {"out": out, "dout": g})
@@ -170,25 +169,41 @@ def explain_pool_backward(
                 for j in range(W_out):
                     d = fn(g[n, c, i, j])
                     if mode == "avg":
-                        lines.append(f"window ({i}, {j}): dout {d} is shared by its {KH * KW} inputs, "
-                                     f"each gets {d} / {KH * KW}")  # fmt: skip
+                        lines.append(
+                            f"window ({i}, {j}): dout {d} is shared by its {KH * KW} inputs, "
+                            f"each gets {d} / {KH * KW}"
+                        )
                         continue
                     ki, kj = divmod(int(cache[2][n, c, i, j]), KW)
                     window = xp[n, c, i * SH : i * SH + KH, j * SW : j * SW + KW]  # (KH, KW)
                     n_max = int(np.count_nonzero(window == window.flat[ki * KW + kj]))
                     r, q = i * SH + ki - PH, j * SW + kj - PW
-                    tie = f" (a tie of {n_max} maxima: only the first, in row-major order, gets it)" if n_max > 1 else ""
+                    tie = (
+                        f" (a tie of {n_max} maxima: only the first, in row-major order, gets it)"
+                        if n_max > 1
+                        else ""
+                    )
                     ties |= n_max > 1
-                    lines.append(f"channel {c}, window ({i}, {j}): dout {d} goes to x[{n}, {c}, {r}, {q}]{tie}")
+                    lines.append(
+                        f"channel {c}, window ({i}, {j}): dout {d} goes to x[{n}, {c}, {r}, {q}]{tie}"
+                    )
     overlap = " Overlapping windows add their contributions." if (SH < KH or SW < KW) else ""
-    e.add("routing the gradient", "\n".join(lines) + ("\nEvery other input gets 0." if mode == "max" else "")
-          + overlap, {"dx": dx})  # fmt: skip
-    fcache = (F.max_pool2d_forward if mode == "max" else F.avg_pool2d_forward)(x, kernel_size, stride, padding)[1]
+    e.add(
+        "routing the gradient",
+        "\n".join(lines) + ("\nEvery other input gets 0." if mode == "max" else "") + overlap,
+        {"dx": dx},
+    )
+    fcache = (F.max_pool2d_forward if mode == "max" else F.avg_pool2d_forward)(
+        x, kernel_size, stride, padding
+    )[1]
     fast_bwd = F.max_pool2d_backward if mode == "max" else F.avg_pool2d_backward
     e.checks.append(compare(f"dx, naive vs fast {mode}_pool2d_backward", dx, fast_bwd(g, fcache), EXACT))
     if ties:
-        e.add("finite differences", "skipped: at a tie the max is not differentiable, so the estimate is not "
-              "comparable (it splits the gradient between the tied inputs).")  # fmt: skip
+        e.add(
+            "finite differences",
+            "skipped: at a tie the max is not differentiable, so the estimate is not "
+            "comparable (it splits the gradient between the tied inputs).",
+        )
     else:
         fast_fwd = F.max_pool2d_forward if mode == "max" else F.avg_pool2d_forward
         est = numerical_gradient(lambda v: fast_fwd(v, kernel_size, stride, padding)[0], x, g)

@@ -1,4 +1,4 @@
-"""Text layout of narrations: aligned matrices, blocks side by side, optional colour.
+r"""Text layout of narrations: aligned matrices, blocks side by side, optional colour.
 
 Numbers are printed the short way: whole numbers without a decimal point, others
 with 4 significant digits, ``-0`` as ``0``. A 2-D array is a block of right-aligned
@@ -9,9 +9,9 @@ columns; a 3-D array ``(C, H, W)`` is its channels side by side; a 4-D array
     >>> print(format_array(np.array([[1.0, -2.5], [10.0, 0.125]])))
         1   -2.5
        10  0.125
-    >>> print("\\n".join(side_by_side([["a", "1"], ["b", "2"]], ["*"])))
-    a * b
-    1   2
+    >>> print("\n".join(side_by_side([["a", "1"], ["b", "2"]], ["*"])))
+    a   b
+    1 * 2
 
 Colour: ``render_explanation(e, color=True)`` colours titles, names and check lines with
 ``rich`` (ANSI codes); without ``rich``, or with ``color=False``, the text is plain.

@@ -14,8 +14,8 @@ all and renders them as text (``render(color=False)``) for a terminal or a noteb
     -- 1. one --
     a 2x2 map
     x
-      1  0
-      0  1
+    1  0
+    0  1
 
 Read next: ``render.py`` (how arrays are laid out), then ``conv.py``.
 """

@@ -24,7 +24,7 @@ Read next: ``linear.py``.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .pool_naive import _check_dout, pad_constant, pool_geometry
 
@@ -36,13 +36,37 @@ def _tiles(x_shape: tuple, geometry: tuple) -> bool:
     return (sh, sw) == (kh, kw) and (ph, pw) == (0, 0) and h == h_out * kh and w == w_out * kw
 
 
+def _channels_last(x: np.ndarray) -> bool:
+    """True when ``x`` (N, C, H, W) is laid out (N, H, W, C) in memory, as a conv output is."""
+    return x.shape[1] > 1 and x.strides[1] == x.itemsize and x.strides[3] == x.shape[1] * x.itemsize
+
+
+def _empty_like_layout(shape: tuple, dtype, channels_last: bool) -> np.ndarray:
+    """An uninitialised (N, C, H, W) array, channels-last in memory if asked (so passes stay in order)."""
+    n, c, h, w = shape
+    if channels_last:
+        return np.empty((n, h, w, c), dtype=dtype).transpose(0, 3, 1, 2)
+    return np.empty(shape, dtype=dtype)
+
+
+def _tile_view(x: np.ndarray, kh: int, kw: int) -> np.ndarray:
+    """The tiling windows of ``x`` as a (N, C, H_out, KH, W_out, KW) view, whatever the memory layout.
+
+    For a C-contiguous x this is ``x.reshape(N, C, H_out, KH, W_out, KW)``; building it from the
+    strides instead also works on a channels-last x, where that reshape would copy. Writing into
+    the view writes ``x``.
+    """
+    n, c, h, w = x.shape
+    sn, sc, sh, sw = x.strides
+    return as_strided(x, (n, c, h // kh, kh, w // kw, kw), (sn, sc, kh * sh, sh, kw * sw, sw))
+
+
 def _windows(x: np.ndarray, geometry: tuple, pad_value: float) -> np.ndarray:
     """Return every pooling window as a view of shape (N, C, H_out, W_out, KH, KW)."""
     (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = geometry
-    n, c = x.shape[:2]
     if _tiles(x.shape, geometry):
-        # A reshape plus a transpose of strides: no data is copied.
-        return x.reshape(n, c, h_out, kh, w_out, kw).transpose(0, 1, 2, 4, 3, 5)
+        # A re-description of strides: no data is copied.
+        return _tile_view(x, kh, kw).transpose(0, 1, 2, 4, 3, 5)
     xp = pad_constant(x, ph, pw, pad_value) if (ph or pw) else x  # (N, C, H + 2*PH, W + 2*PW)
     # sliding_window_view only re-describes strides (a view); [::SH, ::SW] keeps the strided windows.
     return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :h_out, :w_out]
@@ -63,15 +87,17 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     with ``-inf``; ``H_out = floor((H + 2*PH - KH) / SH) + 1``.
 
     Args:
-        x: input, shape (N, C, H, W), float32 or float64.
+        x: input, shape (N, C, H, W), float32 or float64 (any memory layout; a channels-last
+            input gives a channels-last output).
         kernel_size: window size, int or pair (KH, KW).
         stride: step, int or pair (SH, SW); None (default) means stride = kernel_size.
         padding: ``-inf`` rows/columns on each side, int or pair (PH, PW), at most half the kernel.
 
     Returns:
         out: shape (N, C, H_out, W_out), dtype of ``x``.
-        cache: ``(x_shape, geometry, argmax)``; ``argmax`` (N, C, H_out, W_out) is the row-major
-            index ``ki*KW + kj`` of the FIRST maximum of each window (PyTorch's tie rule).
+        cache: ``(x_shape, geometry, argmax, channels_last)``; ``argmax`` (N, C, H_out, W_out) is the
+            row-major index ``ki*KW + kj`` of the FIRST maximum of each window (PyTorch's tie rule),
+            stored as uint8 when KH*KW <= 256 (8x less memory than intp).
 
     >>> import numpy as np
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -82,17 +108,20 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     geometry = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
     (kh, kw) = geometry[0]
     windows = _windows(x, geometry, -np.inf)  # (N, C, H_out, W_out, KH, KW), a view
-    out = windows[..., 0, 0].copy()  # (N, C, H_out, W_out): running maximum
-    argmax = np.zeros(out.shape, dtype=np.intp)  # (N, C, H_out, W_out)
+    # order="K" keeps x's memory layout (channels-last stays channels-last: no transposing pass).
+    out = windows[..., 0, 0].copy(order="K")  # (N, C, H_out, W_out): running maximum
+    index_dtype = np.uint8 if kh * kw <= 256 else np.intp
+    argmax = np.zeros_like(out, dtype=index_dtype)  # (N, C, H_out, W_out), same layout as out
+    better = np.empty_like(out, dtype=bool)  # (N, C, H_out, W_out), reused for every offset
     # One vectorized comparison per kernel offset, in row-major order; a strict ">" keeps
-    # the first maximum on ties, as PyTorch does.
+    # the first maximum on ties, as PyTorch does. All three passes write into preallocated
+    # arrays (out=, where=), so the loop allocates nothing.
     for k in range(1, kh * kw):
         candidate = windows[..., k // kw, k % kw]  # (N, C, H_out, W_out), a strided view
-        better = candidate > out  # (N, C, H_out, W_out) bool
-        # A plain ufunc is several times faster than a masked copy; the max is the same either way.
+        np.greater(candidate, out, out=better)
         np.maximum(out, candidate, out=out)
-        argmax += better * (k - argmax)  # argmax = k where better: arithmetic beats boolean indexing
-    return out, (x.shape, geometry, argmax)
+        np.copyto(argmax, index_dtype(k), where=better)
+    return out, (x.shape, geometry, argmax, _channels_last(x))
 
 
 def max_pool2d_backward(dout, cache):
@@ -106,20 +135,22 @@ def max_pool2d_backward(dout, cache):
         cache: from ``max_pool2d_forward``.
 
     Returns:
-        dx: shape (N, C, H, W), dtype of ``dout``.
+        dx: shape (N, C, H, W), dtype of ``dout``, in the memory layout of the forward input.
     """
-    x_shape, geometry, argmax = cache
+    x_shape, geometry, argmax, channels_last = cache
     (kh, kw), _, (ph, pw), (h_out, w_out) = geometry
     n, c, h, w = x_shape
     _check_dout(dout, (n, c, h_out, w_out), "max_pool2d_backward")
-    zero = dout.dtype.type(0)
     if _tiles(x_shape, geometry):
-        dx = np.zeros(x_shape, dtype=dout.dtype)  # (N, C, H, W)
-        dx_windows = dx.reshape(n, c, h_out, kh, w_out, kw)  # a view: writing into it writes dx
-        # Disjoint windows: each input receives from one window only, so plain assignment.
+        # Disjoint windows: every input belongs to exactly one window and one offset k, so each
+        # offset's slice of dx is written once, by a multiply straight into it (out=): no zero
+        # fill, no accumulation, no temporary beyond the (small, uint8-compare) mask.
+        dx = _empty_like_layout(x_shape, dout.dtype, channels_last)  # (N, C, H, W)
+        dx_windows = _tile_view(dx, kh, kw)  # (N, C, H_out, KH, W_out, KW), a view of dx
         for k in range(kh * kw):
-            dx_windows[:, :, :, k // kw, :, k % kw] = np.where(argmax == k, dout, zero)
+            np.multiply(dout, argmax == k, out=dx_windows[:, :, :, k // kw, :, k % kw])
         return dx
+    zero = dout.dtype.type(0)
     dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dout.dtype)  # (N, C, H + 2*PH, W + 2*PW)
     # Each offset's slice touches every position at most once, so "+=" is safe, and
     # successive offsets accumulate the contributions of overlapping windows.

@@ -261,7 +261,8 @@ def fit(
                         gens["shuffle"] = epoch_start["shuffle"]
                         elapsed = seconds + time.perf_counter() - t0
                         save(epoch - 1, b, gens, [loss_sum, correct, seen, elapsed])
-                        say(f"interrupted at epoch {epoch}, batch {b}; checkpoint saved to {path}")
+                        saved = f"checkpoint saved to {path}" if path else "no checkpoint_dir: nothing saved"
+                        say(f"interrupted at epoch {epoch}, batch {b}; {saved}")
                         raise KeyboardInterrupt
             finally:
                 bar.close()
@@ -295,6 +296,7 @@ def fit(
             )
             save(epoch, 0, ckpt.generator_states(model, rng), None)
             if interrupt.requested:
-                say(f"interrupted after epoch {epoch}; checkpoint saved to {path}")
+                saved = f"checkpoint saved to {path}" if path else "no checkpoint_dir: nothing saved"
+                say(f"interrupted after epoch {epoch}; {saved}")
                 raise KeyboardInterrupt
     return history
