@@ -25,12 +25,11 @@ def cli(*args, cwd=None):
 
 
 def assert_clean_error(proc, code, pattern):
-    """Non-zero exit, a one-line message on stderr matching ``pattern``, and no traceback."""
+    """Exit ``code``, one line on stderr matching ``pattern`` (no usage block), and no traceback."""
     assert proc.returncode == code, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     assert re.search(pattern, proc.stderr), proc.stderr
-    if code == 1:
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
 @pytest.fixture(scope="module")

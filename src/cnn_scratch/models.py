@@ -122,6 +122,15 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
 _ALIASES = {"a": "mnist_cnn", "b": "mnist_cnn_b", "xor": "xor_mlp"}
 
 
+def resolve_name(name: str) -> str:
+    """The registry key for ``name`` (short names ``"a"``, ``"b"``, ``"xor"`` expanded).
+
+    >>> resolve_name("b"), resolve_name("mnist_cnn")
+    ('mnist_cnn_b', 'mnist_cnn')
+    """
+    return _ALIASES.get(str(name).lower(), str(name))
+
+
 def get_model(name: str, rng: np.random.Generator | None = None) -> nn.Module:
     """Build the preset called ``name`` (a key of ``MODELS``, or ``"a"``/``"b"``/``"xor"``).
 
@@ -138,7 +147,7 @@ def get_model(name: str, rng: np.random.Generator | None = None) -> nn.Module:
     >>> type(get_model("a", np.random.default_rng(0))).__name__
     'Sequential'
     """
-    key = _ALIASES.get(str(name).lower(), str(name))
+    key = resolve_name(name)
     if key not in MODELS:
         fail(
             "get_model",
