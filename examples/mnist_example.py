@@ -76,36 +76,13 @@ history = fit(
 result = evaluate(model, (x_test, y_test))
 io.save(model, out / "model.npz")
 save_history(history, out)
-try:
-    import matplotlib
+try:  # pictures need the optional matplotlib (pip install 'cnn-scratch[viz]')
+    from cnn_scratch.viz import plot_confusion, plot_history
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    plt = None
-    print("matplotlib is not installed: skipping the plots (pip install matplotlib)")
-if plt is not None:
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(history.epoch, history.train_loss, "o-", label="train")
-    ax_loss.plot(history.epoch, history.val_loss, "o-", label="test")
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log", title="loss")
-    ax_acc.plot(history.epoch, [100 * a for a in history.train_acc], "o-", label="train")
-    ax_acc.plot(history.epoch, [100 * a for a in history.val_acc], "o-", label="test")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
-    for ax in (ax_loss, ax_acc):
-        ax.set_xticks(history.epoch)
-        ax.legend()
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out / "curves.png", dpi=100)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    conf = result["confusion"]  # (10, 10): rows true class, columns predicted
-    ax.imshow(np.log1p(conf), cmap="Blues")
-    for (i, j), count in np.ndenumerate(conf):
-        ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color="black" if i != j else "white")
-    ax.set(xlabel="predicted", ylabel="true", xticks=range(10), yticks=range(10))
-    ax.set_title(f"test confusion matrix ({result['accuracy']:.2%} correct)")
-    fig.tight_layout()
-    fig.savefig(out / "confusion.png", dpi=100)
+    plot_history(history, out / "curves.png")
+    title = f"test confusion matrix ({result['accuracy']:.2%} correct)"
+    plot_confusion(result["confusion"], out / "confusion.png", title=title)
+except ImportError as e:
+    print(f"skipping the plots: {e}")
 print(f"test accuracy {result['accuracy']:.2%} on {result['n']} images, loss {result['loss']:.4f}")
 print(f"wall time {time.perf_counter() - t_start:.1f} s (data loading included); outputs in {out}")

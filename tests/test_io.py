@@ -280,3 +280,10 @@ def test_import_from_torch_gives_same_logits(rng):
     bad["6.weight"] = torch.zeros(5, 17)
     with pytest.raises(ValueError, match=r"'6\.weight' of shape \(5, 16\)"):
         io.from_torch_state_dict(model, bad)
+
+
+def test_saved_file_is_readable_by_others_like_any_file(tmp_path):
+    import stat
+
+    path = io.save_arrays(tmp_path / "a.npz", {"w": np.zeros(3, np.float32)}, {})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

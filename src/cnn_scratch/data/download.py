@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .._atomic import fsync_dir, temp_file
 from .._validate import fail
 from ..progress import progress
 from .idx import GZIP_MAGIC, read_bytes, verify_sha256
@@ -38,20 +38,6 @@ class _Unreachable(Exception):
     """Internal: the mirror could not be contacted at all (no connection, DNS, timeout)."""
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Flush a directory entry (the rename) to disk; a no-op where unsupported (Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _fetch(url: str, dest: Path, timeout: float, show_progress: bool, progress_file) -> Path:
     """Stream ``url`` into a temporary ``.part`` file in ``dest``; return its path.
 
@@ -66,8 +52,7 @@ def _fetch(url: str, dest: Path, timeout: float, show_progress: bool, progress_f
     except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
         raise _Unreachable(str(getattr(err, "reason", err))) from err
     name = url.rsplit("/", 1)[-1]
-    fd, tmp = tempfile.mkstemp(dir=dest, prefix=f".{name}.", suffix=".part")
-    tmp = Path(tmp)
+    fd, tmp = temp_file(dest, name, ".part")
     try:
         with response, os.fdopen(fd, "wb") as out:
             length = response.headers.get("Content-Length")
@@ -152,7 +137,7 @@ def download_file(
             continue
         target = final if gz else dest / name  # a mirror serving raw bytes is stored without ".gz"
         os.replace(tmp, target)
-        _fsync_dir(dest)
+        fsync_dir(dest)
         return target
     local_hint = (
         f"download the files elsewhere and point at the directory holding them with "

@@ -30,13 +30,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from .._atomic import fsync_dir, temp_file
 from .._validate import fail
 
 FORMAT = "cnn-scratch-arrays"
@@ -61,20 +61,6 @@ def digest_arrays(arrays: Mapping[str, np.ndarray]) -> str:
         h.update(f"{name}\0{a.dtype.str}\0{list(a.shape)}\0".encode())
         h.update(a.tobytes())
     return h.hexdigest()
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Flush the directory entry after a rename; silently skipped where unsupported (Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _write_npz(f, entries: dict[str, np.ndarray]) -> None:
@@ -143,7 +129,7 @@ def save_arrays(
 
     directory = path.parent if str(path.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temp_file(directory, path.name, ".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             _write_npz(f, entries)
@@ -151,9 +137,9 @@ def save_arrays(
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
     return path
 
 
