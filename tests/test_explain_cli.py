@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -98,19 +97,8 @@ def test_bad_input_one_line_exit_2(args, message, capsys):
     assert re.search(message, err)
 
 
-def test_conv_is_fast_in_process(capsys):
-    start = time.perf_counter()
-    run(["conv", "--input", "5x5", "--kernel", "3x3", "--stride", "2", "--padding", "1"], capsys)
-    run(
-        ["conv-backward", "--input", "5x5", "--kernel", "3x3", "--stride", "2", "--padding", "1", "--bias"],
-        capsys,
-    )
-    assert time.perf_counter() - start < 1.0
-
-
-def test_subprocess_exit_code_and_timing():
+def test_subprocess_exit_codes():
     env = {**os.environ, "NO_COLOR": "1"}
-    start = time.perf_counter()
     ok = subprocess.run(
         [
             sys.executable,
@@ -131,9 +119,7 @@ def test_subprocess_exit_code_and_timing():
         text=True,
         env=env,
     )
-    elapsed = time.perf_counter() - start
     assert ok.returncode == 0 and "OK" in ok.stdout
-    assert elapsed < 5.0  # includes interpreter start-up; in-process it is far below 1 s (test above)
     bad = subprocess.run(
         [sys.executable, "-m", "cnn_scratch", "explain", "conv", "--stride", "0"],
         capture_output=True,
