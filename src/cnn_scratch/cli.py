@@ -10,8 +10,9 @@ The CLI is thin: it parses arguments and calls ``train``, ``data``, ``io``. Libr
 errors (``ValueError``, ``TypeError``, missing files, a diverging loss) become one
 line on stderr and exit code 1; argparse usage errors exit with 2; Ctrl-C with 130
 (set ``CNN_SCRATCH_DEBUG=1`` to see the traceback instead).
-Heavy imports (NumPy and the library) happen inside the command functions, after
-``--threads`` has been applied. Read next: ``train/loop.py``.
+``--threads N`` is read from the raw arguments first, so the BLAS environment
+variables are set before anything imports NumPy (``threadpoolctl``, if installed,
+covers the case where NumPy is already loaded). Read next: ``train/loop.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ MNIST_MODELS = ("mnist_cnn", "mnist_cnn_b", "a", "b")
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 _THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 _thread_limiter = None  # keeps a threadpoolctl limit alive for the life of the process
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit code 2), not a usage block."""
+
+    def error(self, message: str):
+        """Print ``<prog>: error: <message> (see <prog> --help)`` and exit with code 2."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 # -- shared options ---------------------------------------------------------------------
@@ -134,7 +143,7 @@ def run_train(args) -> int:
 
     from . import io, nn, optim
     from .data import load_mnist
-    from .models import get_model
+    from .models import get_model, resolve_name
     from .optim import lr_scheduler
     from .train import evaluate, fit, save_history
 
@@ -158,7 +167,8 @@ def run_train(args) -> int:
     elif args.schedule == "cosine":
         scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     out = Path(args.out)
-    print(f"training {args.model} on {x.shape[0]} images for {args.epochs} epoch(s); writing to {out}")
+    name = resolve_name(args.model)
+    print(f"training {name} on {x.shape[0]} images for {args.epochs} epoch(s); writing to {out}")
     history = fit(
         model,
         nn.CrossEntropyLoss(),
@@ -318,9 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser: every registered sub-command."""
     from . import __version__
 
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Train, evaluate and run CNNs written from scratch in NumPy."
-    )
+    parser = _Parser(prog=PROG, description="Train, evaluate and run CNNs written from scratch in NumPy.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     builders = list(COMMANDS)
@@ -332,11 +340,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _threads_in(argv: list[str]) -> int | None:
+    """The value of ``--threads N`` / ``--threads=N`` in ``argv`` if it is a positive int, else None.
+
+    >>> _threads_in(["train", "--threads", "2"]), _threads_in(["predict", "--threads=x"])
+    (2, None)
+    """
+    for i, arg in enumerate(argv):
+        value = arg.partition("=")[2] if arg.startswith("--threads=") else None
+        if arg == "--threads" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value is not None:
+            return int(value) if value.isdigit() and int(value) > 0 else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 error, 2 usage, 130 Ctrl-C)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    note = set_threads(getattr(args, "threads", None))
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    # --threads first, before the sub-command modules (which may import NumPy) are loaded.
+    early = _threads_in(argv)
+    note = set_threads(early)
+    args = build_parser().parse_args(argv)
+    if getattr(args, "threads", None) not in (None, early):
+        note = set_threads(args.threads)
     if note.startswith("--threads"):
         print(f"{PROG}: warning: {note}", file=sys.stderr)
     try:

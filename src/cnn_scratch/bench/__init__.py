@@ -44,14 +44,22 @@ def run(quick: bool = False, threads: int | None = None, json_path=None, plot_pa
         dict with keys ``machine``, ``sgemm_gflops``, ``ops``, ``models``, ``memory``,
         ``naive_image_s``, ``scaling``, ``quick``.
     """
-    say = log or (lambda _m: None)
+    import time
+
+    t_start = time.perf_counter()
+    say0 = log or (lambda _m: None)
+
+    def say(message: str) -> None:
+        say0(f"[{time.perf_counter() - t_start:6.1f} s] {message}")
+
     threads = threads or os.cpu_count() or 1
     from . import models, ops, report
     from .timing import limit_threads, machine_info, run_worker, sgemm_gflops, torch_version
 
     has_torch = torch_version() is not None
-    rep = 2 if quick else 7
-    steps = 2 if quick else 10
+    rep = 1 if quick else 7
+    steps = 1 if quick else 10
+    warm = 1 if quick else 2
     with limit_threads(threads):
         say(f"bench: {threads} thread(s), {'quick' if quick else 'full'} run")
         res = {"quick": quick, "machine": machine_info(threads)}
@@ -81,7 +89,7 @@ def run(quick: bool = False, threads: int | None = None, json_path=None, plot_pa
         res["models"] = {}
         for name in ("a", "b"):
             res["models"][name] = {
-                "train_ours": models.train_rate("ours", name, 64, steps=steps, repeat=rep),
+                "train_ours": models.train_rate("ours", name, 64, steps=steps, repeat=rep, warmup=warm),
                 "infer_ours": models.infer_rate("ours", name, 1000, repeat=rep),
                 "train_torch": torch_res["train"][name] if torch_res else None,
                 "infer_torch": torch_res["infer"][name] if torch_res else None,
@@ -93,13 +101,14 @@ def run(quick: bool = False, threads: int | None = None, json_path=None, plot_pa
             res["scaling"][key] = {
                 "batch": n,
                 "image_size": size,
-                "ours": models.train_rate("ours", "a", n, size, steps=1 if quick else 3, repeat=rep),
+                "ours": models.train_rate("ours", "a", n, size, steps=min(steps, 3), repeat=rep, warmup=1),
                 "torch": torch_res["scaling"][key] if torch_res else None,
             }
     say("bench: peak memory (one process per figure)")
     res["memory"] = {}
     for n in (64, 256):
-        for fw in ("ours", "torch") if has_torch else ("ours",):
+        # --quick skips PyTorch here: each figure costs a fresh process that imports torch (~3 s).
+        for fw in ("ours", "torch") if has_torch and not quick else ("ours",):
             task = {"task": "rss", "framework": fw, "model": "a", "batch": n, "steps": 3 if quick else 20}
             res["memory"][f"{fw}_batch{n}"] = run_worker(task, threads).get("peak_rss_mib")
     res["machine"]["torch_threads"] = torch_res["num_threads"] if torch_res else None

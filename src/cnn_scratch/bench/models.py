@@ -103,14 +103,16 @@ def torch_train_step(model, x: np.ndarray, y: np.ndarray):
     return step
 
 
-def train_rate(framework: str, name: str, n: int, image_size: int = 28, steps: int = 5, repeat: int = 3) -> float:
+def train_rate(
+    framework: str, name: str, n: int, image_size: int = 28, steps: int = 5, repeat: int = 3, warmup: int = 2
+) -> float:
     """Training images per second: best of ``repeat`` runs of ``steps`` steps at batch size ``n``."""
     x, y = batch(n, image_size)
     if framework == "torch":
         step = torch_train_step(build_torch(name, image_size), x, y)
     else:
         step = ours_train_step(build_ours(name, image_size), x, y)
-    return n / best_time(step, repeat=repeat, number=steps, warmup=2)
+    return n / best_time(step, repeat=repeat, number=steps, warmup=warmup)
 
 
 def infer_rate(framework: str, name: str, n: int = 1000, repeat: int = 3) -> float:
@@ -136,7 +138,10 @@ def infer_rate(framework: str, name: str, n: int = 1000, repeat: int = 3) -> flo
 
 
 def peak_rss_mib(framework: str, name: str, n: int, steps: int = 5) -> float:
-    """Peak resident memory (MiB) of this process after ``steps`` training steps (call in a fresh process)."""
+    """Peak resident memory (MiB) of this process after ``steps`` training steps (call in a fresh process).
+
+    Reads VmHWM (Linux), falling back to ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
+    """
     import resource
     import sys
 
@@ -147,6 +152,15 @@ def peak_rss_mib(framework: str, name: str, n: int, steps: int = 5) -> float:
         step = ours_train_step(build_ours(name), x, y)
     for _ in range(steps):
         step()
+    # On Linux, getrusage's ru_maxrss survives fork + exec, so a child started by a big parent
+    # reports the parent's peak; VmHWM belongs to this process's own address space.
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB -> MiB
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 

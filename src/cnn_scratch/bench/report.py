@@ -28,7 +28,9 @@ def format_table(res: dict) -> str:
     """The results as a plain-text table (the one ``cnn-scratch bench`` prints)."""
     m = res["machine"]
     sgemm = res["sgemm_gflops"]
-    blas = ", ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')})" for b in m["blas"])
+    blas = ", ".join(  # e.g. "openblas 0.3.31 (Haswell), openmp None (None)"
+        f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')})" for b in m["blas"]
+    )
     lines = [
         f"cnn-scratch bench  {m['date']}  {m['cpu']} ({m['cpu_count']} cpus, load {m['load_average']})",
         f"threads {m['threads']} (torch {m['torch_threads']})  numpy {m['numpy']}  BLAS {blas or '?'}  "
@@ -49,7 +51,10 @@ def format_table(res: dict) -> str:
                 f"{name:24s} {p:8s} {_ms(row['loop'][f'{p}_s'])} {_ms(fast)} {_ms(torch_s):>9} "
                 f"{_ratio(fast, torch_s):>10}  {gf_txt}"
             )
-    lines += ["", "model                       cnn-scratch img/s  torch img/s  time ratio (<= 1.5 / 1.2 target)"]
+    lines += [
+        "",
+        "model                       cnn-scratch img/s  torch img/s  time ratio (<= 1.5 / 1.2 target)",
+    ]
     for name, row in res["models"].items():
         for kind, label in (("train", "training, batch 64"), ("infer", "inference, batch 1000")):
             ours, theirs = row[f"{kind}_ours"], row[f"{kind}_torch"]
@@ -64,7 +69,7 @@ def format_table(res: dict) -> str:
         "",
         "scaling, model A training     cnn-scratch img/s  torch img/s  time ratio",
     ]
-    for key, row in res["scaling"].items():
+    for row in res["scaling"].values():
         theirs = row["torch"]
         ratio = "-" if not theirs else f"{theirs / row['ours']:.2f}"
         label = f"batch {row['batch']}, {row['image_size']}x{row['image_size']}"

@@ -27,16 +27,18 @@ def torch_task(task: dict) -> dict:
     from . import models, ops
 
     q = task["quick"]
-    rep = 2 if q else 5
+    rep = 1 if q else 7
     out = {"num_threads": torch.get_num_threads(), "ops": {}, "train": {}, "infer": {}, "scaling": {}}
     for name, spec in ops.OPS.items():
         out["ops"][name] = ops.time_torch_op(spec, rep)
-    steps = 2 if q else 10
+    steps, warmup = (1, 1) if q else (10, 2)
     for name in ("a", "b"):
-        out["train"][name] = models.train_rate("torch", name, 64, steps=steps, repeat=rep)
+        out["train"][name] = models.train_rate("torch", name, 64, steps=steps, repeat=rep, warmup=warmup)
         out["infer"][name] = models.infer_rate("torch", name, 1000, repeat=rep)
     for key, (n, size) in task["scaling"].items():
-        out["scaling"][key] = models.train_rate("torch", "a", n, size, steps=1 if q else 3, repeat=rep)
+        out["scaling"][key] = models.train_rate(
+            "torch", "a", n, size, steps=1 if q else 3, repeat=rep, warmup=1
+        )
     return out
 
 
@@ -52,7 +54,9 @@ def main(argv: list[str]) -> int:
             torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
         from .models import peak_rss_mib
 
-        result = {"peak_rss_mib": peak_rss_mib(task["framework"], task["model"], task["batch"], task["steps"])}
+        result = {
+            "peak_rss_mib": peak_rss_mib(task["framework"], task["model"], task["batch"], task["steps"])
+        }
     else:
         raise ValueError(f"unknown task {task['task']!r}")
     print(json.dumps(result))

