@@ -320,7 +320,11 @@ def run_predict(args) -> int:
 COMMANDS: list[Callable] = [add_train_parser, add_evaluate_parser, add_predict_parser]
 """Builders of the built-in sub-commands, in the order ``--help`` lists them."""
 
-PLUGIN_COMMANDS: list[str] = ["cnn_scratch.explain.cli:add_parser", "cnn_scratch.viz.cli:add_parser"]
+PLUGIN_COMMANDS: list[str] = [
+    "cnn_scratch.explain.cli:add_parser",
+    "cnn_scratch.viz.cli:add_parser",
+    "cnn_scratch.bench:add_parser",
+]
 """Sub-commands defined elsewhere, as ``"module:function"``, e.g. ``"cnn_scratch.explain.cli:add_parser"``."""
 
 
