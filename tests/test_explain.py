@@ -233,7 +233,7 @@ def test_render_plain_and_color():
     plain = e.render()
     assert "\x1b[" not in plain
     assert str(e) == plain
-    pytest.importorskip("rich", reason="rich (extra 'pretty') not installed: colour falls back to plain text")
-    assert "\x1b[" in e.render(color=True)
     assert format_number(-0.0) == "0" and format_number(2.0) == "2" and format_number(0.125) == "0.125"
     assert format_array(np.array([[1.0, 10.0]])) == " 1  10"
+    pytest.importorskip("rich", reason="rich (extra 'pretty') not installed: colour falls back to plain text")
+    assert "\x1b[" in e.render(color=True)
