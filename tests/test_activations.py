@@ -1,17 +1,14 @@
 """Activations: finite differences -> naive -> fast -> PyTorch (live and stored), stability, contracts."""
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import torch_or_skip
+from tests.conftest import ops_fixture_cases, torch_or_skip
 
 import cnn_scratch.functional as F
 from cnn_scratch.gradcheck import numerical_gradient, rel_error
 
-FIXTURE = Path(__file__).parent / "fixtures" / "ops_torch.npz"
 IMPLS = ["fast", "naive"]
 # (op name, keyword arguments): every activation, softmax-like ones along several axes.
 CASES = [
@@ -139,23 +136,9 @@ def test_matches_torch(name, kwargs, impl, dtype, rng):
     np.testing.assert_allclose(dx, xt.grad.numpy(), **tol)
 
 
-def fixture_cases(names):
-    with np.load(FIXTURE, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    cases = {}
-    for key, value in arrays.items():
-        case, name = key.split("/")
-        cases.setdefault(case, {})[name] = value
-    return [
-        pytest.param(json.loads(str(a["meta"])), a, id=case)
-        for case, a in sorted(cases.items())
-        if json.loads(str(a["meta"]))["op"] in names
-    ]
-
-
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize(
-    ("meta", "arrays"), fixture_cases({"relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax"})
+    ("meta", "arrays"), ops_fixture_cases({"relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax"})
 )
 def test_matches_stored_torch_results(meta, arrays, impl):
     fwd, bwd = ops(meta["op"], impl)

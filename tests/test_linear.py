@@ -1,18 +1,14 @@
 """Linear and flatten: finite differences -> naive -> fast -> PyTorch (live and stored)."""
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import torch_or_skip
+from tests.conftest import ops_fixture_cases, torch_or_skip
 
 import cnn_scratch.functional as F
 from cnn_scratch.gradcheck import numerical_gradient, rel_error
 
-FIXTURE = Path(__file__).parent / "fixtures" / "ops_torch.npz"
 IMPLS = ["fast", "naive"]
 
 
@@ -164,22 +160,8 @@ def test_flatten_matches_torch(impl, start_dim, rng):
     assert bwd(out, cache).shape == x.shape
 
 
-def fixture_cases(names):
-    with np.load(FIXTURE, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    cases = {}
-    for key, value in arrays.items():
-        case, name = key.split("/")
-        cases.setdefault(case, {})[name] = value
-    return [
-        pytest.param(json.loads(str(a["meta"])), a, id=case)
-        for case, a in sorted(cases.items())
-        if json.loads(str(a["meta"]))["op"] in names
-    ]
-
-
 @pytest.mark.parametrize("impl", IMPLS)
-@pytest.mark.parametrize(("meta", "arrays"), fixture_cases({"linear", "flatten"}))
+@pytest.mark.parametrize(("meta", "arrays"), ops_fixture_cases({"linear", "flatten"}))
 def test_matches_stored_torch_results(meta, arrays, impl):
     fwd, bwd = ops(meta["op"], impl)
     tol = dict(rtol=1e-12, atol=1e-12)

@@ -1,17 +1,14 @@
 """Losses: hand examples, finite differences -> naive -> fast -> PyTorch (live and stored), errors."""
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import torch_or_skip
+from tests.conftest import ops_fixture_cases, torch_or_skip
 
 import cnn_scratch.functional as F
 from cnn_scratch.gradcheck import numerical_gradient, rel_error
 
-FIXTURE = Path(__file__).parent / "fixtures" / "ops_torch.npz"
 IMPLS = ["fast", "naive"]
 LOSSES = ["mse_loss", "cross_entropy", "binary_cross_entropy", "bce_with_logits"]
 REDUCTIONS = ["mean", "sum"]
@@ -141,22 +138,8 @@ def test_bce_clamp_matches_torch_at_0_and_1(impl):
     np.testing.assert_allclose(d, pt.grad.numpy(), rtol=1e-12)
 
 
-def fixture_cases(names):
-    with np.load(FIXTURE, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    cases = {}
-    for key, value in arrays.items():
-        case, name = key.split("/")
-        cases.setdefault(case, {})[name] = value
-    return [
-        pytest.param(json.loads(str(a["meta"])), a, id=case)
-        for case, a in sorted(cases.items())
-        if json.loads(str(a["meta"]))["op"] in names
-    ]
-
-
 @pytest.mark.parametrize("impl", IMPLS)
-@pytest.mark.parametrize(("meta", "arrays"), fixture_cases(set(LOSSES)))
+@pytest.mark.parametrize(("meta", "arrays"), ops_fixture_cases(set(LOSSES)))
 def test_matches_stored_torch_results(meta, arrays, impl):
     target = arrays["target_idx"] if meta["op"] == "cross_entropy" else arrays["target"]
     loss, d = loss_fn(meta["op"], impl)(arrays["input"], target, **meta["kwargs"])

@@ -1,18 +1,14 @@
 """Max and average pooling: finite differences -> naive -> fast -> PyTorch (live and stored)."""
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import torch_or_skip
+from tests.conftest import ops_fixture_cases, torch_or_skip
 
 import cnn_scratch.functional as F
 from cnn_scratch.gradcheck import numerical_gradient, rel_error
 
-FIXTURE = Path(__file__).parent / "fixtures" / "ops_torch.npz"
 KINDS = ("max", "avg")
 
 
@@ -178,22 +174,8 @@ def test_ties_route_gradient_like_torch(impl, kwargs, rng):
     np.testing.assert_allclose(bwd(dout, cache), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
-def fixture_cases(names):
-    with np.load(FIXTURE, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    cases = {}
-    for key, value in arrays.items():
-        case, name = key.split("/")
-        cases.setdefault(case, {})[name] = value
-    return [
-        pytest.param(json.loads(str(a["meta"])), a, id=case)
-        for case, a in sorted(cases.items())
-        if json.loads(str(a["meta"]))["op"] in names
-    ]
-
-
 @pytest.mark.parametrize("impl", ["fast", "naive"])
-@pytest.mark.parametrize(("meta", "arrays"), fixture_cases({"max_pool2d", "avg_pool2d"}))
+@pytest.mark.parametrize(("meta", "arrays"), ops_fixture_cases({"max_pool2d", "avg_pool2d"}))
 def test_matches_stored_torch_results(meta, arrays, impl):
     fwd, bwd = ops(meta["op"][:3], impl)
     out, cache = fwd(arrays["x"], **meta["kwargs"])
