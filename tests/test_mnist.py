@@ -143,9 +143,7 @@ def test_source_order_end_to_end(tmp_path, monkeypatch):
 
 def test_nothing_found_without_download_says_how_to_point_at_data(tmp_path, monkeypatch):
     monkeypatch.delenv(ENV_VAR)
-    with pytest.raises(
-        FileNotFoundError, match=r"none found \(searched data_dir argument: .*nowhere\)"
-    ):
+    with pytest.raises(FileNotFoundError, match=r"none found \(searched data_dir argument: .*nowhere\)"):
         load_mnist("test", tmp_path / "nowhere", download=False)
     with pytest.raises(FileNotFoundError, match=r"--data-dir DIR.*CNN_SCRATCH_DATA=DIR"):
         load_mnist("test", download=False)
