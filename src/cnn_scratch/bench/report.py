@@ -51,7 +51,10 @@ def format_table(res: dict) -> str:
                 f"{name:24s} {p:8s} {_ms(row['loop'][f'{p}_s'])} {_ms(fast)} {_ms(torch_s):>9} "
                 f"{_ratio(fast, torch_s):>10}  {gf_txt}"
             )
+    loop_n = {row["loop"].get("measured_n") or 1 for row in res["ops"].values()}
     lines += [
+        f"(loop times measured on {min(loop_n, default=0)} image(s) per op and scaled to the batch; "
+        "ratios are times, cnn-scratch / PyTorch)",
         "",
         "model                       cnn-scratch img/s  torch img/s  time ratio (<= 1.5 / 1.2 target)",
     ]
@@ -103,6 +106,7 @@ def plot_scaling(res: dict, path) -> str:
         if all(r["torch"] for r in data):
             ax.plot(xs, [r["torch"] for r in data], "s--", label="PyTorch")
         ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [str(v) for v in xs])  # label the measured sizes, not powers of two
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("training images/s")

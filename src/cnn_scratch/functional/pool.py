@@ -9,15 +9,18 @@ Two layouts of the windows, both views of the input (no copy):
 
 * tiling: when the windows tile the input exactly (stride == kernel, KH divides H,
   KW divides W, no padding; e.g. ``MaxPool2d(2)`` on 28x28), ``x.reshape(N, C, H_out, KH,
-  W_out, KW)`` IS the set of windows: a free reshape, and in backward every input
-  belongs to exactly one window, so gradients are written into a reshaped ``dx``
-  with no padded buffer, no accumulation and no crop;
+  W_out, KW)`` IS the set of windows (built from the strides, so it stays a view for a
+  channels-last input too), and in backward every input belongs to exactly one window,
+  so gradients are written into that view of ``dx`` with no padded buffer, no
+  accumulation and no crop;
 * general: ``sliding_window_view`` of the padded input, sub-sampled by the stride,
   gives a (N, C, H_out, W_out, KH, KW) view; backward adds strided slices of ``dout``
   into a padded buffer, one slice per kernel offset, which accumulates overlaps.
 
 Either way the Python loop runs over the KH*KW kernel offsets only, each step one
-vectorized operation over all N*C*H_out*W_out windows.
+vectorized operation over all N*C*H_out*W_out windows. Outputs and gradients keep the
+memory layout of the input (channels-last after a convolution, see ``conv.py``), so
+every pass reads and writes in the same order.
 Read next: ``linear.py``.
 """
 
