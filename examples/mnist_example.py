@@ -23,7 +23,7 @@ parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate o
 parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights and the shuffling")
 parser.add_argument("--data-dir", default=None, help="folder with the MNIST .gz files (default: auto)")
 parser.add_argument("--out", default="runs/mnist_example", help="folder for the model, history and plots")
-parser.add_argument("--threads", type=int, default=1, help="BLAS threads (1 is fastest here: small matrices)")
+parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all cores)")
 parser.add_argument("--limit", type=int, default=None, help="use only the first N training images")
 parser.add_argument("--test-limit", type=int, default=None, help="use only the first N test images")
 args = parser.parse_args()
