@@ -177,3 +177,94 @@ def test_conv_backward_twice_with_other_work_between(rng):
     assert second[2] is None and first[2] is None  # no bias
     for g2, g in zip(second[:2], first[:2], strict=True):
         np.testing.assert_allclose(g2, g, rtol=1e-12, atol=1e-12)
+
+
+def _unfused_forward(model, x):
+    """Run the layers one by one (no ReLU + MaxPool2d fusion): the reference for the fused path."""
+    for layer in model:
+        x = layer(x)
+    return x
+
+
+@pytest.mark.parametrize("kernel,stride,padding", [(2, None, 0), (3, 2, 1)])
+def test_relu_max_pool_fusion_equals_unfused(rng, kernel, stride, padding):
+    # Ties and all-negative windows included: the values are rounded to a coarse grid around 0.
+    x = np.round(rng.standard_normal((3, 4, 8, 8)) * 2) / 2  # (N, C, H, W), float64
+    model = nn.Sequential(nn.Conv2d(4, 3, 3, padding=1, rng=rng, dtype=np.float64), nn.ReLU(),
+                          nn.MaxPool2d(kernel, stride, padding), nn.Flatten())  # fmt: skip
+    model[0].weight.data[...] = np.round(model[0].weight.data * 4) / 4  # exact sums: ties survive the conv
+    out = model(x)
+    dout = rng.standard_normal(out.shape)
+    dx = model.backward(dout)
+    grads = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    ref = _unfused_forward(model, x)
+    dx_ref = model.backward(dout)
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(dx, dx_ref)
+    for g, p in zip(grads, model.parameters(), strict=True):
+        np.testing.assert_array_equal(g, p.grad)
+    assert (ref == 0).any() and (ref > 0).any()  # both branches of the ReLU were exercised
+
+
+def test_relu_max_pool_fusion_only_for_fast_relu_then_max_pool(rng):
+    relu, pool = nn.ReLU(), nn.MaxPool2d(2)
+    assert nn.pooling.fuses_with_relu(relu, pool)
+    assert not nn.pooling.fuses_with_relu(pool, relu)
+    assert not nn.pooling.fuses_with_relu(nn.LeakyReLU(), pool)
+    assert not nn.pooling.fuses_with_relu(relu, nn.AvgPool2d(2))
+    model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2)).use_impl("naive")
+    assert not nn.pooling.fuses_with_relu(*model)
+    x = rng.standard_normal((2, 3, 4, 4))
+    np.testing.assert_array_equal(model(x), F.max_pool2d_forward(np.maximum(x, 0), 2)[0])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+        lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.01),
+        lambda ps: optim.AdamW(ps, lr=0.01),
+    ],
+)
+def test_optimizer_step_allocates_no_parameter_sized_temporaries(make):
+    rng = np.random.default_rng(0)
+    p = nn.Parameter(rng.standard_normal(100_000).astype(np.float32))  # 400 kB
+    opt = make([p])
+    for _ in range(2):  # the first steps create the state and the work arrays
+        p.grad[...] = rng.standard_normal(p.data.shape)
+        opt.step()
+    p.grad[...] = 1.0
+    tracemalloc.start()
+    try:
+        opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < p.data.nbytes // 4  # a single temporary of the parameter's size would be 400 kB
+    assert all(not k.startswith("_") for s in opt.state_dict()["state"].values() for k in s)
+
+
+def test_bench_merges_two_torch_passes_keeping_the_faster_figure():
+    from cnn_scratch.bench import _merge_torch
+
+    first = {"num_threads": 2, "ops": {"conv": {"forward_s": 2.0, "backward_s": 1.0}},
+             "train": {"a": 100.0}, "infer": {"a": 50.0}, "scaling": {"b64": 10.0}}  # fmt: skip
+    second = {"num_threads": 2, "ops": {"conv": {"forward_s": 1.5, "backward_s": 3.0}},
+              "train": {"a": 90.0}, "infer": {"a": 60.0}, "scaling": {"b64": 11.0}}  # fmt: skip
+    merged = _merge_torch(first, second)
+    assert merged["ops"]["conv"] == {"forward_s": 1.5, "backward_s": 1.0}  # times: the smaller
+    assert (merged["train"]["a"], merged["infer"]["a"], merged["scaling"]["b64"]) == (100.0, 60.0, 11.0)
+
+
+def test_scratch_pool_holds_a_bounded_number_of_bytes():
+    from cnn_scratch.functional.conv import _ScratchPool
+
+    pool = _ScratchPool(per_key=8, max_bytes=1000)
+    pool.give(*(np.empty(n, np.float32) for n in range(10, 200, 10)))  # 19 sizes, 7.6 kB offered
+    assert pool._bytes <= 1000
+    kept = sum(a.nbytes for stack in pool._free.values() for a in stack)
+    assert kept == pool._bytes
+    a = pool.take(10, np.float32)
+    assert a.size == 10 and pool._bytes == kept - a.nbytes

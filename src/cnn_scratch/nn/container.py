@@ -23,6 +23,7 @@ import numpy as np
 
 from .._validate import fail
 from .module import Module
+from .pooling import fuses_with_relu, relu_max_pool
 
 
 class Sequential(Module):
@@ -76,9 +77,20 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Run every layer in order and return the last output."""
-        for layer in self:
-            x = layer(x)
+        """Run every layer in order and return the last output.
+
+        A ``ReLU`` followed by a ``MaxPool2d`` runs as one step, pooling first (the two commute,
+        see ``pooling.relu_max_pool``): same outputs and gradients, a quarter of the ReLU work.
+        """
+        layers = list(self)
+        i = 0
+        while i < len(layers):
+            if i + 1 < len(layers) and fuses_with_relu(layers[i], layers[i + 1]):
+                x = relu_max_pool(layers[i], layers[i + 1], x)
+                i += 2
+            else:
+                x = layers[i](x)
+                i += 1
         return x
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:

@@ -107,3 +107,50 @@ class AvgPool2d(_Pool2d):
     """
 
     _op = "avg_pool2d"
+
+
+def _pass_through(dout: np.ndarray, cache) -> np.ndarray:
+    """Backward of a ReLU whose mask the following max pool already applied: ``dx = dout``."""
+    return dout
+
+
+def fuses_with_relu(relu: Module, pool: Module) -> bool:
+    """True when ``pool(relu(x))`` may run as ``relu(pool(x))``: a ReLU, then a MaxPool2d, both fast."""
+    from .activation import ReLU  # imported here: activation and pooling are siblings
+
+    return type(relu) is ReLU and type(pool) is MaxPool2d and relu.impl == pool.impl == "fast"
+
+
+def relu_max_pool(relu: Module, pool: Module, x: np.ndarray) -> np.ndarray:
+    """Run ``pool(relu(x))`` as ``relu(pool(x))``: same output, same gradients, 1/(KH*KW) of the ReLU work.
+
+    Why it is equal: ReLU is non-decreasing, so ``max_k relu(x_k) = relu(max_k x_k)``. Gradients:
+    the pool routes ``dout`` to the first maximum of each window, where ``relu'(x) = 1`` exactly
+    when the pooled value is > 0; when it is <= 0 the unfused chain gives 0 there too (relu'(x) = 0)
+    and every other input gets 0 either way. So ``dx = pool_backward(dout * (pooled > 0))``.
+    Why it is faster: the ReLU forward and its mask run on the pooled (N, C, H_out, W_out) array
+    instead of the (N, C, H, W) one; measured for model A (batch 64): ReLU fwd + bwd ~1.6 -> ~0.3 ms.
+
+    Both layers get caches so that ``Sequential.backward`` (pool first, then ReLU) stays correct:
+    the pool's backward applies the ReLU mask before routing, the ReLU's passes ``dout`` through.
+
+    Args:
+        relu: the ``ReLU`` layer.
+        pool: the ``MaxPool2d`` layer that follows it.
+        x: input of the ReLU, (N, C, H, W).
+
+    Returns:
+        out: ``pool(relu(x))``, (N, C, H_out, W_out).
+    """
+    check_array(x, "x", "ReLU")
+    pooled = pool(x)  # (N, C, H_out, W_out); sets pool._cache for max_pool2d_backward on x
+    out, relu_cache = relu._kernel("relu_forward")(pooled)  # (N, C, H_out, W_out)
+    relu_backward = relu._kernel("relu_backward")
+    pool_backward, pool_cache = pool._cache
+
+    def masked_pool_backward(dout, cache):
+        return pool_backward(relu_backward(dout, relu_cache), cache)  # ReLU's mask on the small array
+
+    pool._cache = (masked_pool_backward, pool_cache)
+    relu._cache = (_pass_through, None)
+    return out

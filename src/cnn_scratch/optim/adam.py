@@ -21,6 +21,7 @@ import numpy as np
 
 from .._validate import fail
 from .optimizer import Optimizer, check_hyper
+from .sgd import work_array
 
 
 def _check_betas(op: str, betas) -> tuple[float, float]:
@@ -70,13 +71,19 @@ class Adam(Optimizer):
     def step(self) -> None:
         """Apply one Adam update to every parameter from its current ``.grad``."""
         beta1, beta2 = self.betas
+        # Every product goes into per-parameter work arrays kept across steps (see SGD.step):
+        # the same operations in the same order as the formulas, without fresh temporaries
+        # (model B, 1.2M parameters: measured 5.2-6.5 -> 4.1-4.4 ms per step).
         for i, p in enumerate(self.params):
             g = p.grad  # same shape as p.data
+            a = work_array(self, i, p.data)  # same shape as p.data, reused every step
             if self.weight_decay != 0:
                 if self._decoupled:
                     p.data *= 1.0 - self.lr * self.weight_decay
                 else:
-                    g = g + self.weight_decay * p.data
+                    g = work_array(self, (i, "g"), p.data)
+                    np.multiply(p.data, self.weight_decay, out=g)
+                    g += p.grad  # g + weight_decay * p
             state = self.state.setdefault(i, {})
             if not state:
                 state["step"] = 0
@@ -85,12 +92,20 @@ class Adam(Optimizer):
             state["step"] += 1
             t = state["step"]
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1.0 - beta1) * (g - m)  # m = beta1 * m + (1 - beta1) * g, as torch's lerp
+            np.subtract(g, m, out=a)
+            a *= 1.0 - beta1
+            m += a  # m = beta1 * m + (1 - beta1) * g, as torch's lerp
             v *= beta2
-            v += (1.0 - beta2) * g * g
+            np.multiply(g, 1.0 - beta2, out=a)
+            a *= g
+            v += a  # v = beta2 * v + (1 - beta2) * g * g
             step_size = self.lr / (1.0 - beta1**t)
-            denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + self.eps
-            p.data -= step_size * (m / denom)
+            np.sqrt(v, out=a)
+            a /= math.sqrt(1.0 - beta2**t)
+            a += self.eps  # denom = sqrt(v) / sqrt(1 - beta2**t) + eps
+            np.divide(m, a, out=a)
+            a *= step_size
+            p.data -= a  # p -= step_size * m / denom
 
 
 class AdamW(Adam):

@@ -13,6 +13,8 @@ Read next: ``adam.py``.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._validate import fail
 from .optimizer import Optimizer, check_hyper
 
@@ -71,11 +73,19 @@ class SGD(Optimizer):
         )
 
     def step(self) -> None:
-        """Apply one update to every parameter from its current ``.grad``."""
+        """Apply one update to every parameter from its current ``.grad``.
+
+        Products go into a per-parameter work array kept across steps (``out=``), not into fresh
+        parameter-sized temporaries, which can cost page faults every step when the allocator has
+        returned their memory to the OS. Same operations in the same order: same numbers (bit for bit).
+        """
         for i, p in enumerate(self.params):
             g = p.grad  # same shape as p.data
+            work = work_array(self, i, p.data)  # same shape as p.data, reused every step
             if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data
+                np.multiply(p.data, self.weight_decay, out=work)
+                work += g  # g + weight_decay * p
+                g = work
             if self.momentum != 0:
                 state = self.state.setdefault(i, {})
                 buf = state.get("momentum_buffer")
@@ -84,6 +94,27 @@ class SGD(Optimizer):
                     state["momentum_buffer"] = buf
                 else:
                     buf *= self.momentum
-                    buf += (1.0 - self.dampening) * g
-                g = g + self.momentum * buf if self.nesterov else buf
-            p.data -= self.lr * g
+                    buf += g if self.dampening == 0 else (1.0 - self.dampening) * g
+                if self.nesterov:
+                    if g is work:
+                        work += self.momentum * buf  # g + momentum * b
+                    else:
+                        np.multiply(buf, self.momentum, out=work)
+                        work += g  # g + momentum * b
+                    g = work
+                else:
+                    g = buf
+            np.multiply(g, self.lr, out=work)  # lr * g (g may be work itself: element-wise, safe)
+            p.data -= work
+
+
+def work_array(optimizer: Optimizer, key, like: np.ndarray) -> np.ndarray:
+    """A scratch array shaped like ``like`` for ``optimizer``, created once per ``key`` and reused.
+
+    Kept apart from ``optimizer.state`` (it is not state: ``state_dict`` must not save it).
+    """
+    work = optimizer.__dict__.setdefault("_work", {})
+    a = work.get(key)
+    if a is None or a.shape != like.shape or a.dtype != like.dtype:
+        a = work[key] = np.empty_like(like)
+    return a
