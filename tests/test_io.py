@@ -287,3 +287,40 @@ def test_saved_file_is_readable_by_others_like_any_file(tmp_path):
 
     path = io.save_arrays(tmp_path / "a.npz", {"w": np.zeros(3, np.float32)}, {})
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_load_refuses_parameters_that_are_not_float(tmp_path, rng):
+    path = io.save(nn.Sequential(nn.Linear(3, 2, rng=rng)), tmp_path / "m.npz")
+    arrays, meta = io.load_arrays(path)
+    arrays["0.weight"] = arrays["0.weight"].astype(np.complex128)
+    arrays["0.bias"] = arrays["0.bias"].astype(np.int64)
+    io.save_arrays(path, arrays, meta)
+    with pytest.raises(
+        ValueError, match=r"io\.load: expected parameters of dtype float32 or float64.*complex128"
+    ):
+        io.load(path)
+
+
+def test_zip_entry_that_is_not_an_array_is_a_clear_error(tmp_path, arrays):
+    path = io.save_arrays(tmp_path / "a.npz", arrays, {})
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    meta_name = archive.META_KEY + ".npy"
+    doc = json.loads(np.load(path)[archive.META_KEY].tobytes())
+    doc["arrays"]["evil"] = {"dtype": "|u1", "shape": [5]}
+    with open(tmp_path / "meta.npy", "wb") as f:
+        np.save(f, np.frombuffer(json.dumps(doc).encode(), np.uint8))
+    entries[meta_name] = (tmp_path / "meta.npy").read_bytes()
+    entries["evil"] = b"hello"  # not a .npy file
+    with zipfile.ZipFile(tmp_path / "bad.npz", "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    with pytest.raises(ValueError, match=r"bad\.npz.*'evil' is not a \.npy array"):
+        io.load_arrays(tmp_path / "bad.npz")
+
+
+def test_module_to_refuses_non_float_dtypes():
+    with pytest.raises(
+        TypeError, match=r"Sequential\.to: expected dtype float32 or float64, got dtype=float16"
+    ):
+        nn.Sequential(nn.Linear(2, 3)).to(np.float16)

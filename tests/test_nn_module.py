@@ -237,3 +237,65 @@ def test_sequential_indexing_and_append(rng):
 
 def test_dense_is_linear():
     assert nn.Dense is nn.Linear
+
+
+def test_skip_first_input_grad_follows_sequential_order_only():
+    from cnn_scratch import nn
+
+    seq = nn.Sequential(nn.Flatten(), nn.Sequential(nn.Linear(4, 3), nn.ReLU()), nn.Linear(3, 2))
+    first = nn.skip_first_input_grad(seq)
+    assert first is seq[1][0] and first.needs_input_grad is False and seq[2].needs_input_grad is True
+
+    class Net(nn.Module):  # registers the head first, runs it last
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(8, 3)
+            self.conv = nn.Conv2d(1, 2, 3, padding=1)
+
+    net = Net()
+    assert nn.skip_first_input_grad(net) is None
+    assert net.head.needs_input_grad and net.conv.needs_input_grad
+
+
+def test_fit_trains_a_custom_module_registered_out_of_order():
+    from cnn_scratch import nn, optim
+    from cnn_scratch.train import fit
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(32, 3, rng=np.random.default_rng(0))
+            self.conv = nn.Conv2d(1, 2, 3, padding=1, rng=np.random.default_rng(1))
+            self.flat = nn.Flatten()
+
+        def forward(self, x):
+            return self.head(self.flat(self.conv(x)))
+
+        def backward(self, dout):
+            return self.conv.backward(self.flat.backward(self.head.backward(dout)))
+
+    rng = np.random.default_rng(2)
+    x, y = rng.random((8, 1, 4, 4), dtype=np.float32), rng.integers(0, 3, 8)
+    net = Net()
+    before = net.conv.weight.data.copy()
+    fit(
+        net,
+        nn.CrossEntropyLoss(),
+        optim.SGD(net.parameters(), lr=0.1),
+        (x, y),
+        epochs=1,
+        batch_size=4,
+        rng=np.random.default_rng(0),
+        progress=False,
+        log=lambda *a: None,
+    )
+    assert not np.array_equal(before, net.conv.weight.data)
+
+
+def test_sequential_slice_keeps_names_like_pytorch():
+    from cnn_scratch import nn
+
+    m = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+    part = m[1:4]
+    assert list(part.state_dict()) == ["2.weight", "2.bias"]  # torch: list(t[1:4].state_dict())
+    assert part[1] is m[2] and len(part) == 3

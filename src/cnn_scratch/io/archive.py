@@ -199,6 +199,8 @@ def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
             for key in npz.files:
                 if key != META_KEY:
                     arrays[key] = npz[key]
+                    if not isinstance(arrays[key], np.ndarray):  # a zip entry that is not a .npy file
+                        raise ValueError(f"entry {key!r} is not a .npy array")
     except ValueError as err:
         if "pickle" in str(err).lower() or "object" in str(err).lower():
             _bad(

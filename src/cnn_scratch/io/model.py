@@ -180,6 +180,14 @@ def load(path: str | os.PathLike):
             hint="a training checkpoint or a plain array file is read with io.load_arrays "
             "(or train.load_checkpoint), not io.load.",
         )
+    odd = {k: a.dtype.name for k, a in arrays.items() if a.dtype not in (np.float32, np.float64)}
+    if odd:
+        fail(
+            "io.load",
+            f"parameters of dtype float32 or float64 in {path}",
+            f"dtypes {odd}",
+            hint="the file was not written by cnn_scratch.io.save, or was modified after saving.",
+        )
     model = build(meta["architecture"])
     try:
         model.load_state_dict(arrays)

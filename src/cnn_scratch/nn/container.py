@@ -69,7 +69,10 @@ class Sequential(Module):
     def __getitem__(self, index):
         layers = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*layers[index])
+            part = Sequential()  # keeps the original names, so state_dict keys match PyTorch's slice
+            for name, layer in list(self._modules.items())[index]:
+                part.add_module(name, layer)
+            return part
         if isinstance(index, bool) or not isinstance(index, numbers.Integral):
             fail("Sequential", "an int or slice index", f"index={index!r}", exc=TypeError)
         if not -len(layers) <= index < len(layers):
@@ -108,20 +111,25 @@ class Sequential(Module):
 def skip_first_input_grad(model: Module) -> Module | None:
     """Mark the first layer with parameters so its ``backward`` skips dx; return that layer.
 
-    The layers are visited in registration order (forward order for ``Sequential``,
-    nested containers included). The first one owning parameters gets
-    ``needs_input_grad = False`` (Conv2d, Linear). Returns None if there is none.
-    After this, ``model.backward(dout)`` returns None; every parameter still gets its gradient.
+    Only ``Sequential`` containers are looked into (nested ones included): their
+    registration order is the order the layers run. A custom ``Module`` may register its
+    layers in any order, so nothing is changed there (returns None). The first layer
+    owning parameters gets ``needs_input_grad = False`` (Conv2d, Linear); parameter-free
+    layers before it (Flatten, pooling, ...) need no gradient either. After this,
+    ``model.backward(dout)`` returns None; every parameter still gets its gradient.
 
     >>> from cnn_scratch.nn import Conv2d, ReLU
     >>> model = Sequential(Conv2d(1, 2, 3), ReLU())
     >>> skip_first_input_grad(model) is model[0], model[0].needs_input_grad
     (True, False)
     """
-    for m in model.modules():
-        if m._parameters and hasattr(m, "needs_input_grad"):
-            m.needs_input_grad = False
-            return m
-        if m._parameters:  # a layer with weights that cannot skip dx: stop, leave everything as is
-            return None
+    if not isinstance(model, Sequential):
+        if model._parameters and not model._modules and hasattr(model, "needs_input_grad"):
+            model.needs_input_grad = False
+            return model
+        return None
+    for layer in model:
+        if not layer.parameters():
+            continue  # parameter-free: nothing to skip here, look further
+        return skip_first_input_grad(layer)  # the first layer with weights decides
     return None

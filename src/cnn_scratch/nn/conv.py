@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import init
 from .._validate import as_pair, check_array, fail
-from .module import Module, Parameter
+from .module import Module, Parameter, float_dtype
 
 
 def positive_int(op: str, name: str, value) -> int:
@@ -27,20 +27,6 @@ def positive_int(op: str, name: str, value) -> int:
     if value < 1:
         fail(op, f"{name} >= 1", f"{name}={value!r}", hint=f"a layer with {name}={value} has no weights.")
     return int(value)
-
-
-def float_dtype(op: str, dtype) -> np.dtype:
-    """Return ``numpy.dtype(dtype)`` after checking it is float32 or float64."""
-    dt = np.dtype(dtype)
-    if dt not in (np.float32, np.float64):
-        fail(
-            op,
-            "dtype float32 or float64",
-            f"dtype={dt}",
-            hint="float32 to train, float64 to check.",
-            exc=TypeError,
-        )
-    return dt
 
 
 def check_input_dtype(op: str, x: np.ndarray, weight: Parameter) -> None:

@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import init
 from .._validate import check_array, fail
-from .conv import check_input_dtype, float_dtype, positive_int
-from .module import Module, Parameter
+from .conv import check_input_dtype, positive_int
+from .module import Module, Parameter, float_dtype
 
 
 class Linear(Module):

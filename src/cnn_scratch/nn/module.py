@@ -21,6 +21,20 @@ from .._validate import fail
 IMPLEMENTATIONS = ("fast", "naive")
 
 
+def float_dtype(op: str, dtype) -> np.dtype:
+    """Return ``numpy.dtype(dtype)`` after checking it is float32 or float64."""
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        fail(
+            op,
+            "dtype float32 or float64",
+            f"dtype={dt}",
+            hint="float32 to train, float64 to check.",
+            exc=TypeError,
+        )
+    return dt
+
+
 class Parameter:
     """A trainable array and its accumulated gradient.
 
@@ -191,6 +205,7 @@ class Module:
 
     def to(self, dtype) -> Module:
         """Cast every parameter (and its gradient) to ``dtype`` in place; returns ``self``."""
+        dtype = float_dtype(f"{type(self).__name__}.to", dtype)
         for p in self.parameters():
             p.data = p.data.astype(dtype)
             p.grad = p.grad.astype(dtype)
