@@ -9,6 +9,7 @@ Read next: ``io/archive.py`` and ``data/download.py``, the two users.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -40,3 +41,27 @@ def fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs):
+    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``.
+
+    If the ``with`` block raises (or the process dies), ``path`` keeps its old content and
+    the temporary file is removed. ``mode`` is ``"w"`` or ``"wb"``; ``kwargs`` go to ``open``.
+    The parent directory is created if needed.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = temp_file(directory, path.name, ".tmp")
+    try:
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(directory)

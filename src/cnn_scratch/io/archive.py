@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._atomic import fsync_dir, temp_file
+from .._atomic import atomic_open
 from .._validate import fail
 
 FORMAT = "cnn-scratch-arrays"
@@ -127,19 +127,8 @@ def save_arrays(
         )
     entries[META_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)  # (n_bytes,)
 
-    directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = temp_file(directory, path.name, ".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, entries)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(directory)
+    with atomic_open(path, "wb") as f:
+        _write_npz(f, entries)
     return path
 
 

@@ -15,6 +15,7 @@ import json
 import math
 import os
 
+from .._atomic import atomic_open
 from .._validate import fail
 
 FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds", "images_per_s", "lr")
@@ -95,8 +96,8 @@ class History:
         return cls(data["records"])
 
     def to_json(self, path: str | os.PathLike) -> None:
-        """Write the history as JSON (strict JSON: missing figures are ``null``)."""
-        with open(path, "w", encoding="utf-8") as f:
+        """Write the history as JSON (strict JSON: missing figures are ``null``), atomically."""
+        with atomic_open(path, "w", encoding="utf-8") as f:
             json.dump(self.to_dict(), f, indent=1, allow_nan=False)
             f.write("\n")
 
@@ -112,8 +113,8 @@ class History:
 
     # -- CSV ------------------------------------------------------------------------
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write one header line and one line per epoch; a missing figure is an empty cell."""
-        with open(path, "w", encoding="utf-8", newline="") as f:
+        """Write one header line and one line per epoch (a missing figure is an empty cell), atomically."""
+        with atomic_open(path, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(FIELDS)
             for row in self.records:
