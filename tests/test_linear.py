@@ -224,9 +224,15 @@ def test_linear_errors(impl):
         fwd(x, np.zeros((3, 5), dtype=np.float32))
     _, cache = fwd(x, np.zeros((3, 5)))
     with pytest.raises(
-        ValueError, match=r"linear_backward: expected dout of the forward output's shape \(4, 3\)"
+        ValueError,
+        match=r"linear_backward: expected dout of the forward output's shape \(N, out_features\) = \(4, 3\)",
     ):
         bwd(np.zeros((4, 5)), cache)
+    with pytest.raises(
+        TypeError,
+        match=r"linear_backward: expected dout of dtype float64 like the forward input, got dtype float32",
+    ):
+        bwd(np.zeros((4, 3), dtype=np.float32), cache)
 
 
 @pytest.mark.parametrize("impl", IMPLS)

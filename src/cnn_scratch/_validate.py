@@ -91,3 +91,44 @@ def check_array(x, name: str, op: str, ndim: int | None = None, layout: str = ""
             ),
         )
     return x
+
+
+def check_dout(dout, shape: tuple[int, ...], dtype, op: str, layout: str = "") -> np.ndarray:
+    """Check that ``dout`` is a floating array of the forward output's ``shape`` and ``dtype``; return it.
+
+    Shared by every ``*_backward`` kernel (fast and naive), so a wrong upstream gradient gets the
+    same message everywhere. A dtype other than the forward's is refused rather than silently
+    upcasting the gradients (float64 dout after a float32 forward would give float64 dx).
+    Costs two attribute comparisons: nothing is copied. ``layout`` names the axes of
+    ``shape`` in the message, e.g. ``"(N, C_out, H_out, W_out)"``.
+
+    >>> import numpy as np
+    >>> g = np.zeros((2, 3), dtype=np.float32)
+    >>> check_dout(g, (2, 3), np.float32, "linear_backward") is g
+    True
+    >>> try:
+    ...     check_dout(g.astype(np.float64), (2, 3), np.float32, "linear_backward")
+    ... except TypeError as e:
+    ...     print(str(e).split(". Hint")[0])
+    linear_backward: expected dout of dtype float32 like the forward input, got dtype float64
+    """
+    dout = check_array(dout, "dout", op)
+    shape = tuple(shape)
+    if dout.shape != shape:
+        fail(
+            op,
+            f"dout of the forward output's shape {f'{layout} = ' if layout else ''}{shape}",
+            f"shape {dout.shape}",
+            hint="pass the gradient of the loss with respect to this op's output.",
+        )
+    dtype = np.dtype(dtype)
+    if dout.dtype != dtype:
+        fail(
+            op,
+            f"dout of dtype {dtype} like the forward input",
+            f"dtype {dout.dtype}",
+            hint=f"cast it with dout.astype(numpy.{dtype}); "
+            "a gradient of another dtype would silently change the dtype of every gradient.",
+            exc=TypeError,
+        )
+    return dout

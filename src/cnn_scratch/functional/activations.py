@@ -27,7 +27,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_array, fail
+from .._validate import check_array, check_dout, fail
 
 
 def check_dim(x: np.ndarray, dim, op: str) -> int:
@@ -47,13 +47,6 @@ def check_dim(x: np.ndarray, dim, op: str) -> int:
             hint="dim=-1 (default) normalizes over the last axis, e.g. the classes of (N, C) logits.",
         )
     return int(dim) % x.ndim
-
-
-def check_grad(dout, like: tuple, op: str) -> None:
-    """Raise a clear error unless ``dout`` is a floating array of shape ``like``."""
-    check_array(dout, "dout", op)
-    if dout.shape != tuple(like):
-        fail(op, f"dout of the forward output's shape {tuple(like)}", f"shape {dout.shape}")
 
 
 def relu_forward(x):
@@ -84,7 +77,7 @@ def relu_backward(dout, cache):
         dx: shaped like ``x``.
     """
     x = cache
-    check_grad(dout, x.shape, "relu_backward")
+    check_dout(dout, x.shape, x.dtype, "relu_backward")
     # Multiplying by the boolean mask (read as 0/1, result in dout's dtype) is ~5x faster than
     # np.where(x > 0, dout, 0) in NumPy 2.x (measured: 1.9 ms vs 10.5 ms on 2.4M float32 values).
     # Same numbers for finite dout; only a non-finite dout where x <= 0 would give NaN, not 0.
@@ -121,7 +114,7 @@ def leaky_relu_backward(dout, cache):
         dx: shaped like ``x``.
     """
     x, negative_slope = cache
-    check_grad(dout, x.shape, "leaky_relu_backward")
+    check_dout(dout, x.shape, x.dtype, "leaky_relu_backward")
     return np.where(x > 0, dout, dout.dtype.type(negative_slope) * dout)
 
 
@@ -159,7 +152,7 @@ def sigmoid_backward(dout, cache):
         dx: shaped like ``x``.
     """
     s = cache
-    check_grad(dout, s.shape, "sigmoid_backward")
+    check_dout(dout, s.shape, s.dtype, "sigmoid_backward")
     return dout * s * (1 - s)
 
 
@@ -192,7 +185,7 @@ def tanh_backward(dout, cache):
         dx: shaped like ``x``.
     """
     t = cache
-    check_grad(dout, t.shape, "tanh_backward")
+    check_dout(dout, t.shape, t.dtype, "tanh_backward")
     return dout * (1 - t * t)
 
 
@@ -231,7 +224,7 @@ def softmax_backward(dout, cache):
         dx: shaped like ``x``.
     """
     s, axis = cache
-    check_grad(dout, s.shape, "softmax_backward")
+    check_dout(dout, s.shape, s.dtype, "softmax_backward")
     return s * (dout - (dout * s).sum(axis=axis, keepdims=True))
 
 
@@ -269,5 +262,5 @@ def log_softmax_backward(dout, cache):
         dx: shaped like ``x``.
     """
     out, axis = cache
-    check_grad(dout, out.shape, "log_softmax_backward")
+    check_dout(dout, out.shape, out.dtype, "log_softmax_backward")
     return dout - np.exp(out) * dout.sum(axis=axis, keepdims=True)

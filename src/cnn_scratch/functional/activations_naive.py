@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from .._validate import check_array
-from .activations import check_dim, check_grad
+from .._validate import check_array, check_dout
+from .activations import check_dim
 
 
 def relu_forward_naive(x):
@@ -44,7 +44,7 @@ def relu_backward_naive(dout, cache):
         dx: shaped like ``x``.
     """
     x = cache
-    check_grad(dout, x.shape, "relu_backward")
+    check_dout(dout, x.shape, x.dtype, "relu_backward")
     dx = np.zeros_like(dout)
     for idx in np.ndindex(*x.shape):
         if x[idx] > 0:
@@ -81,7 +81,7 @@ def leaky_relu_backward_naive(dout, cache):
         dx: shaped like ``x``.
     """
     x, negative_slope = cache
-    check_grad(dout, x.shape, "leaky_relu_backward")
+    check_dout(dout, x.shape, x.dtype, "leaky_relu_backward")
     dx = np.empty_like(dout)
     for idx in np.ndindex(*x.shape):
         dx[idx] = dout[idx] if x[idx] > 0 else negative_slope * dout[idx]
@@ -123,7 +123,7 @@ def sigmoid_backward_naive(dout, cache):
         dx: shaped like ``x``.
     """
     s = cache
-    check_grad(dout, s.shape, "sigmoid_backward")
+    check_dout(dout, s.shape, s.dtype, "sigmoid_backward")
     dx = np.empty_like(dout)
     for idx in np.ndindex(*s.shape):
         dx[idx] = dout[idx] * s[idx] * (1 - s[idx])
@@ -157,7 +157,7 @@ def tanh_backward_naive(dout, cache):
         dx: shaped like ``x``.
     """
     t = cache
-    check_grad(dout, t.shape, "tanh_backward")
+    check_dout(dout, t.shape, t.dtype, "tanh_backward")
     dx = np.empty_like(dout)
     for idx in np.ndindex(*t.shape):
         dx[idx] = dout[idx] * (1 - t[idx] * t[idx])
@@ -203,7 +203,7 @@ def softmax_backward_naive(dout, cache):
         dx: shaped like ``x``.
     """
     s, axis = cache
-    check_grad(dout, s.shape, "softmax_backward")
+    check_dout(dout, s.shape, s.dtype, "softmax_backward")
     dx = np.empty_like(dout)
     for elements in _slices(s.shape, axis):
         dot = sum(float(dout[e]) * float(s[e]) for e in elements)
@@ -243,7 +243,7 @@ def log_softmax_backward_naive(dout, cache):
         dx: shaped like ``x``.
     """
     out, axis = cache
-    check_grad(dout, out.shape, "log_softmax_backward")
+    check_dout(dout, out.shape, out.dtype, "log_softmax_backward")
     dx = np.empty_like(dout)
     for elements in _slices(out.shape, axis):
         total = sum(float(dout[e]) for e in elements)

@@ -45,7 +45,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
-from .conv_naive import check_conv2d_args, check_dout
+from .._validate import check_dout
+from .conv_naive import check_conv2d_args
 
 
 class ConvCache(NamedTuple):
@@ -325,7 +326,9 @@ def conv2d_backward(dout, cache, *, compute_dx=True):
     C_out, _, KH, KW = weight.shape
     H_out = (H + 2 * PH - KH) // SH + 1
     W_out = (W + 2 * PW - KW) // SW + 1
-    dout = check_dout(dout, (N, C_out, H_out, W_out), weight.dtype, "conv2d_backward")
+    dout = check_dout(
+        dout, (N, C_out, H_out, W_out), weight.dtype, "conv2d_backward", layout="(N, C_out, H_out, W_out)"
+    )
     R = H_out * W_out  # GEMM rows per image
 
     # dout as the GEMM output matrix (N*H_out*W_out, C_out); free when dout is channels-last already.

@@ -57,7 +57,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_pair, check_array, fail
+from .._validate import as_pair, check_array, check_dout, fail
 from .correlate import correlate2d, dilate2d, pad2d, rot180
 from .shapes import output_size
 
@@ -112,21 +112,6 @@ def check_conv2d_args(x, weight, bias, stride, padding, op: str) -> ConvGeometry
     H_out = output_size(H, KH, sh, ph, op=f"{op} (axis H)")
     W_out = output_size(W, KW, sw, pw, op=f"{op} (axis W)")
     return ConvGeometry((sh, sw), (ph, pw), (H_out, W_out))
-
-
-def check_dout(dout, shape: tuple[int, ...], dtype: np.dtype, op: str) -> np.ndarray:
-    """Check that ``dout`` is a floating array of the forward output's ``shape`` and ``dtype``."""
-    dout = check_array(dout, "dout", op)
-    if dout.shape != shape:
-        fail(
-            op,
-            f"dout of the forward output's shape (N, C_out, H_out, W_out) = {shape}",
-            f"shape {dout.shape}",
-            hint="pass the gradient of the loss with respect to this op's output.",
-        )
-    if dout.dtype != dtype:
-        fail(op, f"dout of dtype {dtype} like the forward input", f"dtype {dout.dtype}", exc=TypeError)
-    return dout
 
 
 class NaiveConvCache(NamedTuple):
@@ -231,7 +216,7 @@ def conv2d_backward_naive(dout, cache, *, compute_dx=True, trace=None):
     Hp, Wp = x_padded.shape[2:]
     H_out = (Hp - KH) // SH + 1
     W_out = (Wp - KW) // SW + 1
-    dout = check_dout(dout, (N, C_out, H_out, W_out), weight.dtype, op)
+    dout = check_dout(dout, (N, C_out, H_out, W_out), weight.dtype, op, layout="(N, C_out, H_out, W_out)")
     if trace is not None:
         trace("dout", dout=dout)
 

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .._validate import check_array, fail
+from .._validate import check_array, check_dout, fail
 
 
 def _check_linear(x, weight, bias) -> None:
@@ -57,13 +57,6 @@ def _check_linear(x, weight, bias) -> None:
             )
         if bias.dtype != x.dtype:
             fail(op, f"bias with the dtype of x ({x.dtype})", f"bias dtype {bias.dtype}", exc=TypeError)
-
-
-def _check_dout(dout, shape: tuple, op: str) -> None:
-    """Raise a clear error unless ``dout`` is a floating array of the forward output's shape."""
-    check_array(dout, "dout", op)
-    if dout.shape != tuple(shape):
-        fail(op, f"dout of the forward output's shape {tuple(shape)}", f"shape {dout.shape}")
 
 
 def linear_forward(x, weight, bias=None):
@@ -106,7 +99,7 @@ def linear_backward(dout, cache):
         dbias: shape (out_features,), or None when the forward had no bias.
     """
     x, weight, has_bias = cache
-    _check_dout(dout, (x.shape[0], weight.shape[0]), "linear_backward")
+    check_dout(dout, (x.shape[0], weight.shape[0]), x.dtype, "linear_backward", layout="(N, out_features)")
     dx = dout @ weight  # (N, in_features)
     dweight = dout.T @ x  # (out_features, in_features)
     dbias = dout.sum(axis=0) if has_bias else None  # (out_features,)
@@ -154,7 +147,7 @@ def linear_backward_naive(dout, cache):
     x, weight, has_bias = cache
     n_batch, in_features = x.shape
     out_features = weight.shape[0]
-    _check_dout(dout, (n_batch, out_features), "linear_backward")
+    check_dout(dout, (n_batch, out_features), x.dtype, "linear_backward", layout="(N, out_features)")
     dx = np.zeros((n_batch, in_features), dtype=dout.dtype)  # (N, in_features)
     dweight = np.zeros((out_features, in_features), dtype=dout.dtype)  # (out_features, in_features)
     dbias = np.zeros(out_features, dtype=dout.dtype) if has_bias else None  # (out_features,)
@@ -198,14 +191,14 @@ def flatten_forward(x, start_dim=1):
 
     Returns:
         out: shape ``x.shape[:start_dim] + (prod(x.shape[start_dim:]),)``.
-        cache: the input shape.
+        cache: ``(x_shape, out_shape, dtype)``: input shape, output shape, dtype of ``x``.
 
     >>> import numpy as np
     >>> flatten_forward(np.zeros((2, 3, 4, 5)))[0].shape
     (2, 60)
     """
     shape, _ = _flat_shape(x, start_dim)
-    return x.reshape(shape), x.shape
+    return x.reshape(shape), (x.shape, shape, x.dtype)
 
 
 def flatten_backward(dout, cache):
@@ -213,15 +206,13 @@ def flatten_backward(dout, cache):
 
     Args:
         dout: upstream gradient, shaped like the flatten output.
-        cache: the input shape, from ``flatten_forward``.
+        cache: ``(x_shape, out_shape, dtype)`` from ``flatten_forward``.
 
     Returns:
-        dx: shape ``cache``.
+        dx: shape ``x_shape``, dtype of ``dout`` (= of the forward input).
     """
-    x_shape = cache
-    check_array(dout, "dout", "flatten_backward")
-    if dout.size != math.prod(x_shape):
-        fail("flatten_backward", f"dout with {math.prod(x_shape)} elements", f"shape {dout.shape}")
+    x_shape, out_shape, dtype = cache
+    check_dout(dout, out_shape, dtype, "flatten_backward")
     return dout.reshape(x_shape)
 
 
@@ -235,7 +226,8 @@ def flatten_forward_naive(x, start_dim=1):
         start_dim: first axis to join (negative counts from the end), default 1.
 
     Returns:
-        out: shape ``x.shape[:start_dim] + (prod(x.shape[start_dim:]),)``; cache: the input shape.
+        out: shape ``x.shape[:start_dim] + (prod(x.shape[start_dim:]),)``.
+        cache: ``(x_shape, out_shape, dtype)``: input shape, output shape, dtype of ``x``.
     """
     shape, start = _flat_shape(x, start_dim)
     out = np.empty(shape, dtype=x.dtype)
@@ -245,7 +237,7 @@ def flatten_forward_naive(x, start_dim=1):
         for d, size in zip(idx[start:], tail, strict=True):
             k = k * size + d  # row-major position inside the joined axes
         out[(*idx[:start], k)] = x[idx]
-    return out, x.shape
+    return out, (x.shape, shape, x.dtype)
 
 
 def flatten_backward_naive(dout, cache):
@@ -253,15 +245,13 @@ def flatten_backward_naive(dout, cache):
 
     Args:
         dout: upstream gradient, shaped like the flatten output.
-        cache: the input shape.
+        cache: ``(x_shape, out_shape, dtype)`` from ``flatten_forward_naive``.
 
     Returns:
-        dx: shape ``cache``.
+        dx: shape ``x_shape``, dtype of ``dout`` (= of the forward input).
     """
-    x_shape = cache
-    check_array(dout, "dout", "flatten_backward")
-    if dout.size != math.prod(x_shape):
-        fail("flatten_backward", f"dout with {math.prod(x_shape)} elements", f"shape {dout.shape}")
+    x_shape, out_shape, dtype = cache
+    check_dout(dout, out_shape, dtype, "flatten_backward")
     start = dout.ndim - 1
     dx = np.empty(x_shape, dtype=dout.dtype)
     for idx in np.ndindex(*x_shape):

@@ -29,8 +29,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
+from .._validate import check_dout
 from .conv import _scratch
-from .pool_naive import _check_dout, pad_constant, pool_geometry
+from .pool_naive import _LAYOUT, pad_constant, pool_geometry
 
 
 def _tiles(x_shape: tuple, geometry: tuple) -> bool:
@@ -112,9 +113,9 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
 
     Returns:
         out: shape (N, C, H_out, W_out), dtype of ``x``.
-        cache: ``(x_shape, geometry, argmax, channels_last)``; ``argmax`` (N, C, H_out, W_out) is the
-            row-major index ``ki*KW + kj`` of the FIRST maximum of each window (PyTorch's tie rule),
-            stored as uint8 when KH*KW <= 256 (8x less memory than intp).
+        cache: ``(x_shape, geometry, argmax, channels_last, dtype)``; ``argmax`` (N, C, H_out, W_out)
+            is the row-major index ``ki*KW + kj`` of the FIRST maximum of each window (PyTorch's tie
+            rule), stored as uint8 when KH*KW <= 256 (8x less memory than intp); ``dtype`` is x's.
 
     >>> import numpy as np
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -152,7 +153,7 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
         np.multiply(better, index_dtype(k), out=k_better)
         np.maximum(argmax, k_better, out=argmax)
     _scratch.give(*(a.base for a in (spare, better, k_better)))
-    return result, (x.shape, geometry, argmax, _channels_last(x))
+    return result, (x.shape, geometry, argmax, _channels_last(x), x.dtype)
 
 
 def max_pool2d_backward(dout, cache):
@@ -168,10 +169,10 @@ def max_pool2d_backward(dout, cache):
     Returns:
         dx: shape (N, C, H, W), dtype of ``dout``, in the memory layout of the forward input.
     """
-    x_shape, geometry, argmax, channels_last = cache
+    x_shape, geometry, argmax, channels_last, dtype = cache
     (kh, kw), _, (ph, pw), (h_out, w_out) = geometry
     n, c, h, w = x_shape
-    _check_dout(dout, (n, c, h_out, w_out), "max_pool2d_backward")
+    check_dout(dout, (n, c, h_out, w_out), dtype, "max_pool2d_backward", layout=_LAYOUT)
     if _tiles(x_shape, geometry):
         # Disjoint windows: every input belongs to exactly one window and one offset k, so each
         # offset's slice of dx is written once, by a multiply straight into it (out=): no zero
@@ -208,7 +209,7 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
 
     Returns:
         out: shape (N, C, H_out, W_out), dtype of ``x``.
-        cache: ``(x_shape, geometry)``.
+        cache: ``(x_shape, geometry, dtype)``, ``dtype`` the dtype of ``x``.
 
     >>> import numpy as np
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -224,7 +225,7 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
     for k in range(1, kh * kw):
         out += windows[..., k // kw, k % kw]
     out /= kh * kw
-    return out, (x.shape, geometry)
+    return out, (x.shape, geometry, x.dtype)
 
 
 def avg_pool2d_backward(dout, cache):
@@ -240,10 +241,10 @@ def avg_pool2d_backward(dout, cache):
     Returns:
         dx: shape (N, C, H, W), dtype of ``dout``.
     """
-    x_shape, geometry = cache
+    x_shape, geometry, dtype = cache
     (kh, kw), _, (ph, pw), (h_out, w_out) = geometry
     n, c, h, w = x_shape
-    _check_dout(dout, (n, c, h_out, w_out), "avg_pool2d_backward")
+    check_dout(dout, (n, c, h_out, w_out), dtype, "avg_pool2d_backward", layout=_LAYOUT)
     share = dout / (kh * kw)  # (N, C, H_out, W_out): what each input of a window receives
     if _tiles(x_shape, geometry):
         # Broadcast each share over its KH x KW block; the one reshape is the only copy.

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_pair, check_array, fail
+from .._validate import as_pair, check_array, check_dout, fail
 from .shapes import output_size
+
+_LAYOUT = "(N, C, H_out, W_out)"  # the axes of a pooling output, named in dout errors
 
 
 def pool_geometry(x, kernel_size, stride, padding, op: str):
@@ -99,8 +101,8 @@ def max_pool2d_forward_naive(x, kernel_size, stride=None, padding=0):
 
     Returns:
         out: shape (N, C, H_out, W_out), dtype of ``x``.
-        cache: ``(x_shape, geometry, argmax)`` where ``argmax`` (N, C, H_out, W_out) holds the
-            row-major index ``ki*KW + kj`` of the first maximum of each window.
+        cache: ``(x_shape, geometry, argmax, dtype)`` where ``argmax`` (N, C, H_out, W_out) holds the
+            row-major index ``ki*KW + kj`` of the first maximum of each window and ``dtype`` is x's.
 
     >>> import numpy as np
     >>> x = np.array([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]])  # (1, 1, 2, 4)
@@ -122,7 +124,7 @@ def max_pool2d_forward_naive(x, kernel_size, stride=None, padding=0):
                     k = int(np.argmax(window))  # row-major index of the FIRST maximum
                     argmax[n, c, i, j] = k
                     out[n, c, i, j] = window.flat[k]
-    return out, (x.shape, geometry, argmax)
+    return out, (x.shape, geometry, argmax, x.dtype)
 
 
 def max_pool2d_backward_naive(dout, cache):
@@ -139,8 +141,8 @@ def max_pool2d_backward_naive(dout, cache):
     Returns:
         dx: shape (N, C, H, W), dtype of ``dout``.
     """
-    (n_batch, channels, h, w), ((_, kw), (sh, sw), (ph, pw), (h_out, w_out)), argmax = cache
-    _check_dout(dout, (n_batch, channels, h_out, w_out), "max_pool2d_backward")
+    (n_batch, channels, h, w), ((_, kw), (sh, sw), (ph, pw), (h_out, w_out)), argmax, dtype = cache
+    check_dout(dout, (n_batch, channels, h_out, w_out), dtype, "max_pool2d_backward", layout=_LAYOUT)
     dxp = np.zeros((n_batch, channels, h + 2 * ph, w + 2 * pw), dtype=dout.dtype)  # (N, C, H+2PH, W+2PW)
     for n in range(n_batch):
         for c in range(channels):
@@ -166,7 +168,7 @@ def avg_pool2d_forward_naive(x, kernel_size, stride=None, padding=0):
 
     Returns:
         out: shape (N, C, H_out, W_out), dtype of ``x``.
-        cache: ``(x_shape, geometry)``.
+        cache: ``(x_shape, geometry, dtype)``, ``dtype`` the dtype of ``x``.
 
     >>> import numpy as np
     >>> x = np.array([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]])  # (1, 1, 2, 4)
@@ -185,7 +187,7 @@ def avg_pool2d_forward_naive(x, kernel_size, stride=None, padding=0):
                 for j in range(w_out):
                     window = xp[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]  # (KH, KW)
                     out[n, c, i, j] = window.sum() / (kh * kw)
-    return out, (x.shape, geometry)
+    return out, (x.shape, geometry, x.dtype)
 
 
 def avg_pool2d_backward_naive(dout, cache):
@@ -201,8 +203,8 @@ def avg_pool2d_backward_naive(dout, cache):
     Returns:
         dx: shape (N, C, H, W), dtype of ``dout``.
     """
-    (n_batch, channels, h, w), ((kh, kw), (sh, sw), (ph, pw), (h_out, w_out)) = cache
-    _check_dout(dout, (n_batch, channels, h_out, w_out), "avg_pool2d_backward")
+    (n_batch, channels, h, w), ((kh, kw), (sh, sw), (ph, pw), (h_out, w_out)), dtype = cache
+    check_dout(dout, (n_batch, channels, h_out, w_out), dtype, "avg_pool2d_backward", layout=_LAYOUT)
     dxp = np.zeros((n_batch, channels, h + 2 * ph, w + 2 * pw), dtype=dout.dtype)  # (N, C, H+2PH, W+2PW)
     for n in range(n_batch):
         for c in range(channels):
@@ -210,15 +212,3 @@ def avg_pool2d_backward_naive(dout, cache):
                 for j in range(w_out):
                     dxp[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw] += dout[n, c, i, j] / (kh * kw)
     return dxp[:, :, ph : ph + h, pw : pw + w].copy()  # (N, C, H, W)
-
-
-def _check_dout(dout, expected_shape: tuple, op: str) -> None:
-    """Raise a clear error unless ``dout`` is a floating array of the forward output's shape."""
-    check_array(dout, "dout", op)
-    if dout.shape != tuple(expected_shape):
-        fail(
-            op,
-            f"dout of the forward output's shape (N, C, H_out, W_out) = {tuple(expected_shape)}",
-            f"shape {dout.shape}",
-            hint="pass the gradient of the output this cache came from.",
-        )
