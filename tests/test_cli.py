@@ -126,6 +126,23 @@ def test_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
     assert all(np.array_equal(a[k], b[k]) for k in a)
 
 
+def test_resume_with_other_epochs_is_refused_before_training(run_dir):
+    out, _ = run_dir  # 1 epoch with the default onecycle schedule: 4 batches of 64
+    before = (out / "checkpoint" / "checkpoint.npz").read_bytes()
+    proc = cli("train", "--limit", 256, "--test-limit", 100, "--epochs", 2, "--out", out, "--threads", 1,
+               "--seed", 3, "--resume", "--no-progress")  # fmt: skip
+    assert_clean_error(
+        proc,
+        1,
+        r"^cnn-scratch train: error: fit\(resume=True\): expected the OneCycleLR settings of the "
+        r"checkpointed run .*checkpoint\.npz \(total_steps=4\), got total_steps=8 .* "
+        r"Hint: resume with the same epochs and schedule as the interrupted run "
+        r"\(CLI: the same --epochs, .*a new --out\)\.$",
+    )
+    assert "epoch 2/2" not in proc.stdout
+    assert (out / "checkpoint" / "checkpoint.npz").read_bytes() == before
+
+
 def test_evaluate_prints_accuracy_loss_and_confusion(run_dir):
     proc = cli("evaluate", run_dir[0] / "model.npz", "--limit", 200)
     assert proc.returncode == 0, proc.stderr

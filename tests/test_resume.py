@@ -41,7 +41,8 @@ def _setup(seed, scheduler_kind):
 def _fit(model, opt, sched, epochs, **kw):
     return fit(
         model, nn.CrossEntropyLoss(), opt, _data(), epochs=epochs, batch_size=BATCH, val_data=_data(),
-        scheduler=sched, rng=kw.pop("rng", np.random.default_rng(7)), progress=False, log=None, **kw,
+        scheduler=sched, rng=kw.pop("rng", np.random.default_rng(7)), progress=False, log=kw.pop("log", None),
+        **kw,
     )  # fmt: skip
 
 
@@ -128,3 +129,124 @@ def test_a_saved_model_is_not_a_checkpoint(tmp_path):
     io.save(model, tmp_path / "model.npz")
     with pytest.raises(ValueError, match="load_checkpoint: expected a training checkpoint"):
         load_checkpoint(tmp_path / "model.npz")
+
+
+# -- resuming with other settings ---------------------------------------------------------
+HINT = r"Hint: resume with the same epochs and schedule as the interrupted run .*a new --out"
+
+
+def _params(model):
+    return {name: p.data.copy() for name, p in model.named_parameters()}
+
+
+def test_resume_with_more_epochs_and_onecycle_is_refused_before_training(tmp_path):
+    model, opt, _ = _setup(0, "onecycle")
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.2, epochs=1, steps_per_epoch=N // BATCH)
+    _fit(model, opt, sched, 1, checkpoint_dir=tmp_path)
+
+    model, opt, _ = _setup(99, "onecycle")
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.2, epochs=EPOCHS, steps_per_epoch=N // BATCH)
+    before = _params(model)
+    with pytest.raises(
+        ValueError,
+        match=r"fit\(resume=True\): expected the OneCycleLR settings of the checkpointed run "
+        r".*checkpoint\.npz \(total_steps=6\), got total_steps=18 "
+        r"\(a changed schedule, e.g. another number of epochs\)\. " + HINT,
+    ):
+        _fit(model, opt, sched, EPOCHS, checkpoint_dir=tmp_path, resume=True)
+    # Refused before anything was loaded or trained: the new objects and the checkpoint are as they were.
+    assert all(np.array_equal(p, before[k]) for k, p in _params(model).items())
+    assert (sched.last_epoch, sched.total_steps) == (0, 18)
+    assert load_checkpoint(tmp_path / "checkpoint.npz")["progress"]["epochs_done"] == 1
+
+
+@pytest.mark.parametrize(
+    "first, second, message",
+    [
+        (dict(T_max=1), dict(T_max=3), r"CosineAnnealingLR settings .* \(T_max=1\), got T_max=3 "),
+        (
+            dict(T_max=3),
+            dict(T_max=3, eta_min=0.001),
+            r"CosineAnnealingLR settings .* \(eta_min=0\.0\), got eta_min=0\.001 ",
+        ),
+    ],
+)
+def test_resume_with_other_cosine_settings_is_refused(tmp_path, first, second, message):
+    model, _, _ = _setup(0, "step")
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    _fit(model, opt, optim.lr_scheduler.CosineAnnealingLR(opt, **first), 1, checkpoint_dir=tmp_path)
+    model, _, _ = _setup(0, "step")
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit\(resume=True\): expected the " + message + ".*" + HINT):
+        _fit(model, opt, optim.lr_scheduler.CosineAnnealingLR(opt, **second), 3, checkpoint_dir=tmp_path,
+             resume=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(step_size=2, gamma=0.5), r"\(step_size=1\), got step_size=2"),
+        (dict(step_size=1, gamma=0.1), r"\(gamma=0\.5\), got gamma=0\.1"),
+    ],
+)
+def test_resume_with_other_step_settings_is_refused(tmp_path, kw, message):
+    _fit(*_setup(0, "step"), 1, checkpoint_dir=tmp_path)  # StepLR(step_size=1, gamma=0.5)
+    model, opt, _ = _setup(0, "step")
+    sched = optim.lr_scheduler.StepLR(opt, **kw)
+    with pytest.raises(ValueError, match=r"fit\(resume=True\): expected the StepLR settings .*" + message):
+        _fit(model, opt, sched, 2, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_resume_with_other_max_lr_is_refused(tmp_path):
+    _fit(*_setup(0, "onecycle"), 1, checkpoint_dir=tmp_path)  # max_lr=0.2
+    model, opt, _ = _setup(0, "onecycle")
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.3, epochs=EPOCHS, steps_per_epoch=N // BATCH)
+    # Only the chosen setting is named, not the rates derived from it (initial_lr, phases, ...).
+    with pytest.raises(ValueError, match=r"OneCycleLR settings .* \(max_lr=0\.2\), got max_lr=0\.3 \("):
+        _fit(model, opt, sched, EPOCHS, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_resume_with_a_scheduler_added_or_dropped_is_refused(tmp_path):
+    model, opt, _ = _setup(0, "step")
+    _fit(model, opt, None, 1, checkpoint_dir=tmp_path / "plain")
+    _fit(*_setup(0, "step"), 1, checkpoint_dir=tmp_path / "scheduled")
+    model, opt, sched = _setup(0, "step")
+    with pytest.raises(
+        ValueError, match=r"fit\(resume=True\): expected no scheduler, as in the .*got StepLR"
+    ):
+        _fit(model, opt, sched, 2, checkpoint_dir=tmp_path / "plain", resume=True)
+    with pytest.raises(ValueError, match=r"fit\(resume=True\): expected a scheduler, .*got scheduler=None"):
+        _fit(model, opt, None, 2, checkpoint_dir=tmp_path / "scheduled", resume=True)
+
+
+def test_resume_a_finished_run_with_more_epochs_and_no_scheduler_continues(tmp_path):
+    # (StepLR, whose settings do not depend on epochs, is covered by the first test of this file.)
+    straight = _setup(0, "step")
+    hist_straight = _fit(straight[0], straight[1], None, EPOCHS)
+
+    first = _setup(0, "step")
+    _fit(first[0], first[1], None, 1, checkpoint_dir=tmp_path)  # a finished 1-epoch run
+    again = _setup(99, "step")
+    messages = []
+    hist_resumed = _fit(again[0], again[1], None, EPOCHS, checkpoint_dir=tmp_path, resume=True,
+                        rng=np.random.default_rng(5), log=messages.append)  # fmt: skip
+    assert messages[0] == f"resuming from {tmp_path / 'checkpoint.npz'} at epoch 2"
+    assert [m.split()[1] for m in messages[1:]] == ["2/3", "3/3"]
+    _assert_same_run(straight[0], hist_straight, again[0], hist_resumed)
+    assert load_checkpoint(tmp_path / "checkpoint.npz")["progress"]["epochs_done"] == EPOCHS
+
+
+def test_onecycle_past_its_end_after_load_state_dict_names_the_cause():
+    _, opt, _ = _setup(0, "onecycle")
+    old = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.2, total_steps=2)
+    old.step()
+    new = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.2, total_steps=6)
+    assert new.settings_differences(old.state_dict()) == {"total_steps": (2, 6)}
+    new.load_state_dict(old.state_dict())  # PyTorch semantics: the saved total_steps wins
+    new.step()
+    with pytest.raises(
+        ValueError,
+        match=r"OneCycleLR.step: expected at most total_steps=2 steps, got step 3\. Hint: the cycle is over; "
+        r"total_steps is fixed when the scheduler is built \(or restored by load_state_dict",
+    ):
+        new.step()

@@ -127,7 +127,12 @@ def add_train_parser(subparsers) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed for weights and shuffling (default: 0)")
     p.add_argument("--out", default="runs/mnist", metavar="DIR", help="output folder (default: runs/mnist)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint/checkpoint.npz")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from OUT/checkpoint/checkpoint.npz (same --epochs and schedule as that run; "
+        "with --schedule none a larger --epochs trains on)",
+    )
     p.add_argument("--limit", type=_positive_int, default=None, help="train on the first N images only")
     p.add_argument(
         "--test-limit", type=_positive_int, default=None, help="evaluate on the first N test images only"

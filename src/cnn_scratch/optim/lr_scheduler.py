@@ -18,7 +18,10 @@ PyTorch, OneCycleLR also cycles the momentum (SGD ``momentum`` or Adam ``beta1``
 inversely to the rate unless ``cycle_momentum=False``.
 
 ``state_dict()`` holds plain numbers only (JSON-able); after ``load_state_dict`` the
-next ``step()`` continues the schedule (restore the optimizer's state too).
+next ``step()`` continues the schedule (restore the optimizer's state too). As in
+PyTorch, loading also restores the settings (``T_max``, ``total_steps``, ...), so
+``fit(resume=True)`` first compares ``settings()`` with the checkpoint's and
+refuses a changed schedule (``settings_differences``).
 Read next: ``train/loop.py``, where a scheduler is stepped.
 """
 
@@ -34,6 +37,11 @@ from .optimizer import Optimizer
 
 class LRScheduler:
     """Base class: keeps ``last_epoch`` and ``base_lrs``; sub-classes implement ``get_lr()``."""
+
+    #: ``state_dict()`` keys that record progress; every other key is a setting fixed at construction.
+    PROGRESS_KEYS = ("last_epoch", "_last_lr")
+    #: settings computed from others (shown in a mismatch report only when nothing else differs).
+    DERIVED_SETTINGS: tuple[str, ...] = ()
 
     def __init__(self, optimizer: Optimizer):
         if not isinstance(optimizer, Optimizer):
@@ -68,8 +76,44 @@ class LRScheduler:
         """All scheduler fields except the optimizer, as plain numbers and lists."""
         return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
+    def settings(self) -> dict:
+        """The hyper-parameters fixed at construction: ``state_dict()`` minus ``PROGRESS_KEYS``."""
+        return {k: v for k, v in self.state_dict().items() if k not in self.PROGRESS_KEYS}
+
+    def settings_differences(self, state_dict: dict) -> dict:
+        """Settings in which a saved ``state_dict`` differs from this scheduler's.
+
+        Args:
+            state_dict: what ``state_dict()`` returned, e.g. from a checkpoint.
+
+        Returns:
+            ``{name: (saved, current)}`` for every differing setting (``None`` stands for
+            a missing one); empty when ``load_state_dict`` would keep the schedule as built.
+            Derived settings (``DERIVED_SETTINGS``) are left out when others differ.
+
+        >>> import numpy as np
+        >>> from cnn_scratch.nn import Parameter
+        >>> from cnn_scratch.optim import SGD
+        >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
+        >>> CosineAnnealingLR(opt, T_max=5).settings_differences(CosineAnnealingLR(opt, T_max=2).state_dict())
+        {'T_max': (2, 5)}
+        """
+        saved = {k: v for k, v in state_dict.items() if k not in self.PROGRESS_KEYS}
+        current = self.settings()
+        diffs = {
+            k: (saved.get(k), current.get(k))
+            for k in [*current, *(k for k in saved if k not in current)]
+            if k not in saved or k not in current or saved[k] != current[k]
+        }
+        primary = {k: v for k, v in diffs.items() if k not in self.DERIVED_SETTINGS}
+        return primary or diffs
+
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore what ``state_dict()`` returned (does not touch the optimizer)."""
+        """Restore what ``state_dict()`` returned (does not touch the optimizer).
+
+        Like PyTorch, settings are restored too (a saved ``T_max`` replaces this one's);
+        compare first with ``settings_differences`` when the schedule must stay as built.
+        """
         unknown = sorted(set(state_dict) - set(self.__dict__))
         if unknown:
             fail(
@@ -170,6 +214,8 @@ class OneCycleLR(LRScheduler):
         max_momentum: momentum at the start and end.
     """
 
+    DERIVED_SETTINGS = ("base_lrs", "initial_lr", "min_lr", "phases")
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -266,7 +312,10 @@ class OneCycleLR(LRScheduler):
                 "OneCycleLR.step",
                 f"at most total_steps={self.total_steps} steps",
                 f"step {t}",
-                hint="build the scheduler with the real number of batches times epochs.",
+                hint="the cycle is over; total_steps is fixed when the scheduler is built (or "
+                "restored by load_state_dict, e.g. from a checkpoint): it must count the batches of "
+                "the whole run (batches per epoch times epochs). To train longer, start a new "
+                "schedule.",
             )
         start_step = 0.0
         for i, phase in enumerate(self.phases):

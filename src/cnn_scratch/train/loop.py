@@ -86,6 +86,55 @@ def _scheduler_per_batch(scheduler, mode: str) -> bool:
     return mode == "batch"
 
 
+_RESUME_HINT = (
+    "resume with the same epochs and schedule as the interrupted run (CLI: the same --epochs, "
+    "--schedule, --lr and --batch-size), or start a new run (resume=False; CLI: a new --out)."
+)
+
+
+def _show_setting(name: str, value) -> str:
+    if name == "phases" and isinstance(value, list):  # OneCycleLR: show where each phase ends
+        return f"phase end steps {[p.get('end_step') for p in value if isinstance(p, dict)]}"
+    return f"{name}={'(none)' if value is None else value!r}"
+
+
+def _check_scheduler(scheduler, saved: dict | None, path) -> None:
+    """Refuse to resume with a schedule other than the checkpointed one (before anything is loaded).
+
+    ``load_state_dict`` would otherwise overwrite the new scheduler's settings with the
+    saved ones (a new ``epochs`` silently ignored, or OneCycleLR running past its end).
+    """
+    op = "fit(resume=True)"
+    if scheduler is None and saved is None:
+        return
+    if scheduler is None:
+        fail(
+            op,
+            f"a scheduler, as in the checkpointed run {path}",
+            "scheduler=None",
+            hint=_RESUME_HINT,
+        )
+    if saved is None:
+        fail(
+            op,
+            f"no scheduler, as in the checkpointed run {path}",
+            f"{type(scheduler).__name__}",
+            hint=_RESUME_HINT,
+        )
+    diffs = scheduler.settings_differences(saved)
+    if diffs:
+        name = type(scheduler).__name__
+        fail(
+            op,
+            f"the {name} settings of the checkpointed run {path} ("
+            + ", ".join(_show_setting(k, old) for k, (old, _) in diffs.items())
+            + ")",
+            ", ".join(_show_setting(k, new) for k, (_, new) in diffs.items())
+            + " (a changed schedule, e.g. another number of epochs)",
+            hint=_RESUME_HINT,
+        )
+
+
 def _fmt(value, spec: str) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
 
@@ -122,7 +171,10 @@ def fit(
         scheduler: optional learning-rate scheduler.
         rng: generator for the shuffling; ``None`` draws a fresh unseeded one. Checkpointed.
         checkpoint_dir: folder for ``checkpoint.npz``, written after every epoch and on Ctrl-C.
-        resume: continue from the checkpoint in ``checkpoint_dir`` if there is one.
+        resume: continue from the checkpoint in ``checkpoint_dir`` if there is one. The data size,
+            batch size and scheduler settings must be those of the checkpointed run (a ``ValueError``
+            before training otherwise); ``epochs`` may grow when the schedule does not depend on
+            it (no scheduler, StepLR): training then continues for the extra epochs.
         progress: show a progress bar per epoch.
         log: function taking one string, called with a summary line per epoch (``None``: silent).
         scheduler_step: ``"auto"`` (OneCycleLR steps per batch, others per epoch), ``"batch"`` or ``"epoch"``.
@@ -131,6 +183,8 @@ def fit(
         The ``History`` (one row per epoch, including epochs done before a resume).
 
     Raises:
+        ValueError: bad arguments, or (``resume=True``) a checkpoint from a run with other data,
+            batch size or scheduler settings; raised before any state is loaded.
         FloatingPointError: the loss (or a parameter) became NaN/inf; names the epoch and
             batch. The last checkpoint is left untouched.
         KeyboardInterrupt: after Ctrl-C, once the current batch is done and a checkpoint saved.
@@ -163,9 +217,10 @@ def fit(
                 f"N={n}, batch_size={batch_size}",
                 hint="resume with the same data and batch size, or start afresh with resume=False.",
             )
+        _check_scheduler(scheduler, state["scheduler"], path)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and state["scheduler"] is not None:
+        if scheduler is not None:
             scheduler.load_state_dict(state["scheduler"])
         ckpt.restore_generators(state["generators"], model, rng)
         history = History.from_dict(state["history"])
