@@ -152,9 +152,7 @@ class Conv2d(Module):
         """
         backward, cache = self._require_cache(self._cache)
         dx, dweight, dbias = backward(dout, cache, compute_dx=self.needs_input_grad)
-        self.weight.accumulate(dweight)
-        if self.bias is not None:
-            self.bias.accumulate(dbias)
+        self._accumulate_weight_and_bias(dweight, dbias)
         return dx if self.needs_input_grad else None
 
     def config(self) -> dict:

@@ -145,6 +145,12 @@ class Module:
 
         return getattr(F, name if self.impl == "fast" else f"{name}_naive")
 
+    def _accumulate_weight_and_bias(self, dweight: np.ndarray, dbias: np.ndarray | None) -> None:
+        """Add the gradients of a layer's ``weight`` and (if it has one) ``bias`` parameters."""
+        self.weight.accumulate(dweight)
+        if self.bias is not None:
+            self.bias.accumulate(dbias)
+
     # -- traversal ------------------------------------------------------------------
     def children(self) -> Iterator[Module]:
         """Immediate sub-modules, in registration order."""
